@@ -1,0 +1,52 @@
+"""Who may see and do what: every page and API view asks here."""
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from apps.projects.models import Project
+
+from .models import ROLE_RANK, ApiToken, Membership, Role
+
+
+def role_for(user, project: Project) -> str | None:
+    """The user's role in the project: site staff are admins everywhere; None means no access."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_staff:
+        return Role.ADMIN
+    return Membership.objects.filter(user=user, project=project).values_list("role", flat=True).first()
+
+
+def has_role(role: str | None, min_role: str) -> bool:
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[min_role]
+
+
+def projects_for(user) -> QuerySet[Project]:
+    if not user or not user.is_authenticated or not user.is_active:
+        return Project.objects.none()
+    if user.is_staff:
+        return Project.objects.all()
+    return Project.objects.filter(memberships__user=user).distinct()
+
+
+def project_for(user, slug: str, min_role: str = Role.ANNOTATOR) -> tuple[Project, str]:
+    """The project and the user's role in it.
+
+    Raises Http404 when the project does not exist or the user has no role there (so its existence
+    does not leak), and PermissionDenied when the role is below ``min_role``.
+    """
+    project = Project.objects.filter(slug=slug).first()
+    role = role_for(user, project) if project else None
+    if project is None or role is None:
+        raise Http404("No such project.")
+    if not has_role(role, min_role):
+        raise PermissionDenied("Your role in this project does not allow this.")
+    return project, role
+
+
+def memberships_of(project: Project) -> QuerySet[Membership]:
+    return Membership.objects.filter(project=project).select_related("user").order_by("user__username")
+
+
+def tokens_of(user) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at")

@@ -1,0 +1,77 @@
+"""Shared fixtures: users in each role and a project to put them in."""
+import pytest
+from rest_framework.test import APIClient
+
+from apps.accounts.models import Membership, Role, User
+from apps.projects.services import DimensionSpec, project_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, **extra) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, **extra)
+
+
+@pytest.fixture
+def lead(db):
+    return make_user("lead")
+
+
+@pytest.fixture
+def annotator(db):
+    return make_user("annotator")
+
+
+@pytest.fixture
+def project_admin(db):
+    return make_user("padmin")
+
+
+@pytest.fixture
+def outsider(db):
+    """A user with no role in ``project`` (but a role in another project)."""
+    return make_user("outsider")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("staff", is_staff=True, is_superuser=True)
+
+
+DEFAULT_DIMENSIONS = [
+    DimensionSpec("accuracy", "Factual accuracy", "Are the claims true?", 1, 5, {"1": "Mostly false", "5": "All true"}),
+    DimensionSpec("coherence", "Coherence", "Is it well organised?", 1, 5, {"1": "Incoherent", "5": "Clear"}),
+]
+
+
+@pytest.fixture
+def project(lead, annotator, project_admin, outsider):
+    project = project_create(
+        user=lead, name="Helpfulness", guidelines="Prefer the **more helpful** answer.",
+        dimensions=DEFAULT_DIMENSIONS, overlap=2,
+    )
+    Membership.objects.create(user=annotator, project=project, role=Role.ANNOTATOR)
+    Membership.objects.create(user=project_admin, project=project, role=Role.ADMIN)
+    other = project_create(user=outsider, name="Other team's project")
+    assert other.pk != project.pk
+    return project
+
+
+@pytest.fixture
+def step_project(lead):
+    return project_create(user=lead, name="Math steps", task_type="steps")
+
+
+@pytest.fixture
+def ranking_project(lead):
+    return project_create(user=lead, name="Ranking", task_type="ranking", ranking_k=4)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def api():
+    return APIClient()
