@@ -30,6 +30,9 @@ class Label(models.Model):
     scores = models.JSONField(default=dict, blank=True)
     rationale = models.TextField(blank=True)
     flags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(
+        default=dict, blank=True, help_text="Source-specific detail kept for lossless export (e.g. PRM800K fields)."
+    )
     source = models.CharField(max_length=8, choices=LabelSource.choices, default=LabelSource.UI)
     is_current = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
