@@ -41,22 +41,22 @@ def _highlight(code: str, lang: str, _attrs) -> str:
         lexer = get_lexer_by_name(lang) if lang else TextLexer()
     except ClassNotFound:
         lexer = TextLexer()
-    return highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight"))
+    lang_class = f' class="language-{escape(lang)}"' if lang else ""
+    return f'<pre class="highlight"><code{lang_class}>{highlight(code, lexer, HtmlFormatter(nowrap=True))}</code></pre>'
 
 
-def _math_inline(content: str) -> str:
-    return f'<span class="math math-inline">{escape(content)}</span>'
 
-
-def _math_block(content: str) -> str:
-    return f'<div class="math math-display">{escape(content)}</div>'
+def _math(content: str, _options: dict) -> str:
+    # The plugin wraps it: <span class="math inline"> or <div class="math block">.
+    return escape(content)
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "highlight": _highlight})
     md.enable("table").enable("strikethrough")
-    md.use(dollarmath_plugin, renderer=_math_inline, block_renderer=_math_block, double_inline=True)
+    # Pandoc's rule: "$5 and $10" stays text, "$x^2$" is math.
+    md.use(dollarmath_plugin, renderer=_math, double_inline=True, allow_space=False, allow_digits=False)
     return md
 
 
