@@ -75,3 +75,29 @@ def login(client, user):
 @pytest.fixture
 def api():
     return APIClient()
+
+
+@pytest.fixture
+def users(lead, annotator, project_admin, outsider, staff):
+    """Every fixture user by the name the access tables use (``project`` makes their roles)."""
+    return {"lead": lead, "annotator": annotator, "padmin": project_admin, "outsider": outsider, "staff": staff}
+
+
+def rubric_form_data(guidelines: str, dimensions: list[dict], *, initial: int | None = None, note: str = "") -> dict:
+    """POST data of the rubric editor: the guidelines and one formset row per dimension dict.
+
+    A dimension dict holds key, name and optionally description, scale_min, scale_max, anchors (the
+    textarea text), ORDER and DELETE. ``initial`` is how many rows the page showed as existing ones.
+    """
+    data = {
+        "guidelines": guidelines, "note": note,
+        "dims-TOTAL_FORMS": str(len(dimensions)),
+        "dims-INITIAL_FORMS": str(len(dimensions) if initial is None else initial),
+        "dims-MIN_NUM_FORMS": "0", "dims-MAX_NUM_FORMS": "30",
+    }
+    for i, dim in enumerate(dimensions):
+        row = {"description": "", "scale_min": "1", "scale_max": "5", "anchors": "", "ORDER": str(i + 1), **dim}
+        if row.pop("DELETE", False):
+            row["DELETE"] = "on"
+        data.update({f"dims-{i}-{name}": value for name, value in row.items()})
+    return data

@@ -1,6 +1,6 @@
 """Who may see and do what: every page and API view asks here."""
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.http import Http404
 
 from apps.projects.models import Project
@@ -50,3 +50,27 @@ def memberships_of(project: Project) -> QuerySet[Membership]:
 
 def tokens_of(user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def memberships_for_user(user) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("project").order_by("project__name")
+
+
+def projects_with_roles(user) -> QuerySet[Project]:
+    """The user's projects, each annotated with ``my_role`` (staff: admin of every project)."""
+    projects = projects_for(user)
+    if not user or not user.is_authenticated:
+        return projects.annotate(my_role=Value(None, output_field=CharField()))
+    if user.is_staff:
+        return projects.annotate(my_role=Value(Role.ADMIN.value, output_field=CharField()))
+    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return projects.annotate(my_role=Subquery(role))
+
+
+def can_create_project(user) -> bool:
+    """Site staff, anyone who leads or administers a project, and holders of ``projects.add_project``."""
+    if not user or not user.is_authenticated or not user.is_active or user.is_external:
+        return False
+    if user.is_staff or user.has_perm("projects.add_project"):
+        return True
+    return Membership.objects.filter(user=user, role__in=[Role.LEAD, Role.ADMIN]).exists()

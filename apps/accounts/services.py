@@ -25,13 +25,25 @@ def token_revoke(*, user: User, token_id: int) -> bool:
 EXTERNAL_PREFIX = "ext-"
 
 
+class ExternalNameTaken(ValueError):
+    """An imported annotator's ``ext-`` username already belongs to a registered (non-external) user."""
+
+
+def external_username(name: str) -> str:
+    return (EXTERNAL_PREFIX + name.strip())[:150]
+
+
 def external_annotators(names: set[str]) -> dict[str, User]:
     """The users that stand for annotators named in an imported file, created as needed.
 
     They are ``is_external``, inactive and have no password, with username ``ext-<name>``.
+    Raises ExternalNameTaken rather than hand out a registered user's account.
     """
-    usernames = {name: (EXTERNAL_PREFIX + name.strip())[:150] for name in names}
+    usernames = {name: external_username(name) for name in names}
     found = {u.username: u for u in User.objects.filter(username__in=usernames.values())}
+    taken = sorted(username for username, user in found.items() if not user.is_external)
+    if taken:
+        raise ExternalNameTaken(f"usernames of registered users: {', '.join(taken)}")
     missing = [u for u in set(usernames.values()) if u not in found]
     for username in missing:
         try:
@@ -41,5 +53,7 @@ def external_annotators(names: set[str]) -> dict[str, User]:
                 user.save()
         except IntegrityError:  # created concurrently
             user = User.objects.get(username=username)
+            if not user.is_external:
+                raise ExternalNameTaken(f"usernames of registered users: {username}") from None
         found[username] = user
     return {name: found[username] for name, username in usernames.items()}

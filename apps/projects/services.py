@@ -1,18 +1,31 @@
 """Writes for projects: create and edit, versioned rubric and guidelines, memberships."""
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from apps.accounts.models import Membership, Role, User
+from apps.labeling.models import Label
 
-from .models import Project, RubricDimension, RubricVersion
+from .models import Project, RubricDimension, RubricVersion, TaskType
 
 PROJECT_FIELDS = (
     "name", "description", "task_type", "ranking_k", "overlap", "gold_rate", "randomize_sides",
     "lease_minutes", "preference_scale", "allow_rank_ties", "rationale", "step_split", "stop_at_first_error",
 )
+
+# Bounds of the numeric settings (the same as the database constraints), for forms and serializers.
+SETTING_LIMITS = {
+    "ranking_k": (3, 8),
+    "overlap": (1, 50),
+    "gold_rate": (0.0, 1.0),
+    "lease_minutes": (1, 7 * 24 * 60),
+}
+SCALE_LIMITS = (-10, 10)
+# Settings that give existing items or labels their meaning, so they are frozen once those exist.
+FROZEN_WITH_ITEMS = ("task_type", "ranking_k")
+FROZEN_WITH_LABELS = ("preference_scale",)
 
 
 @dataclass
@@ -47,10 +60,26 @@ def _validate_dimensions(dimensions: list[DimensionSpec]) -> None:
                 raise ValidationError({"dimensions": f"Dimension {d.key!r}: anchor {point!r} is not a scale point."})
 
 
+# Slugs that would collide with fixed URLs such as /projects/new/.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def _normalise_newlines(text: str) -> str:
+    """Browsers send textarea text with CRLF line ends; store LF so an unchanged form changes nothing."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _normalise(guidelines: str, dimensions: list[DimensionSpec]) -> tuple[str, list[DimensionSpec]]:
+    return _normalise_newlines(guidelines or ""), [
+        DimensionSpec(d.key, d.name, _normalise_newlines(d.description or ""), d.scale_min, d.scale_max, d.anchors)
+        for d in dimensions
+    ]
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "project"
     slug, n = base, 2
-    while Project.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Project.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -79,7 +108,7 @@ def project_create(
     unknown = set(settings) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
-    dimensions = dimensions or []
+    guidelines, dimensions = _normalise(guidelines, dimensions or [])
     _validate_dimensions(dimensions)
     project = Project(name=name, slug=slug or _unique_slug(name), created_by=user, **settings)
     project.full_clean()
@@ -95,11 +124,40 @@ def project_update(project: Project, **settings) -> Project:
     unknown = set(settings) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
+    _check_frozen(project, settings)
     for key, value in settings.items():
         setattr(project, key, value)
     project.full_clean()
     project.save()
     return project
+
+
+def _check_frozen(project: Project, settings: dict) -> None:
+    changed = {key for key, value in settings.items() if getattr(project, key) != value}
+    if project.task_type != TaskType.RANKING:
+        changed.discard("ranking_k")  # K means nothing to the items of other task types
+    errors = {}
+    if changed & set(FROZEN_WITH_ITEMS) and project.items.exists():
+        for key in sorted(changed & set(FROZEN_WITH_ITEMS)):
+            errors[key] = "Cannot change once the project has items."
+    if changed & set(FROZEN_WITH_LABELS):
+        if Label.objects.filter(item__project=project).exists():
+            for key in sorted(changed & set(FROZEN_WITH_LABELS)):
+                errors[key] = "Cannot change once the project has labels."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def project_delete(project: Project) -> None:
+    """Delete the project with its items, labels and rubric versions.
+
+    Labels protect their rubric version and the label they replaced, so they go first, unlinked.
+    """
+    labels = Label.objects.filter(item__project=project)
+    labels.exclude(previous=None).update(previous=None)
+    labels.delete()
+    project.delete()
 
 
 def current_rubric(project: Project) -> RubricVersion:
@@ -114,6 +172,7 @@ def rubric_update(
 
     Versions are never edited in place, so a label keeps pointing at exactly what its annotator saw.
     """
+    guidelines, dimensions = _normalise(guidelines, dimensions)
     _validate_dimensions(dimensions)
     # Lock the project row so two concurrent edits cannot both take the same version number.
     Project.objects.select_for_update().filter(pk=project.pk).first()
@@ -141,3 +200,67 @@ def membership_set(project: Project, *, username: str, role: str) -> Membership:
 
 def membership_remove(project: Project, *, username: str) -> None:
     Membership.objects.filter(project=project, user__username=username).delete()
+
+
+# Membership changes made by a member of the project, with the role rules every page and API applies:
+# a lead or admin manages members; only an admin (project admin or staff) grants or revokes the admin
+# role, so a lead can neither make an admin nor demote or remove one; and a project that has a lead or
+# admin member keeps at least one.
+
+MANAGER_ROLES = (Role.LEAD, Role.ADMIN)
+
+
+def _require_manager(actor_role: str | None) -> None:
+    if actor_role not in MANAGER_ROLES:
+        raise PermissionDenied("Only a project lead or admin can change members.")
+
+
+def _require_admin_for(actor_role: str, *roles: str | None) -> None:
+    if Role.ADMIN in roles and actor_role != Role.ADMIN:
+        raise PermissionDenied("Only a project admin can grant or revoke the admin role.")
+
+
+def _keeps_a_manager(project: Project, membership: Membership, new_role: str | None) -> None:
+    if membership.role in MANAGER_ROLES and new_role not in MANAGER_ROLES:
+        others = Membership.objects.filter(project=project, role__in=MANAGER_ROLES).exclude(pk=membership.pk)
+        if not others.exists():
+            raise ValidationError({"role": "The project needs at least one lead or admin."})
+
+
+@transaction.atomic
+def membership_add(project: Project, *, actor_role: str | None, username: str, role: str) -> Membership:
+    """Add a new member; an existing member is refused (change their role instead)."""
+    _require_manager(actor_role)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    _require_admin_for(actor_role, role)
+    if Membership.objects.filter(project=project, user__username=username).exists():
+        raise ValidationError({"username": f"{username} is already a member of this project."})
+    return membership_set(project, username=username, role=role)
+
+
+@transaction.atomic
+def membership_change_role(
+    project: Project, *, actor_role: str | None, membership: Membership, role: str
+) -> Membership:
+    _require_manager(actor_role)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_admin_for(actor_role, role, membership.role)
+    if membership.role == role:
+        return membership
+    _keeps_a_manager(project, membership, role)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_delete(project: Project, *, actor_role: str | None, membership: Membership) -> None:
+    _require_manager(actor_role)
+    _require_admin_for(actor_role, membership.role)
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    _keeps_a_manager(project, membership, None)
+    membership.delete()

@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from .models import Label
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ["id", "item", "annotator", "preference", "source", "is_current", "version", "created_at"]
+    list_filter = ["source", "is_current", "item__project"]
+    search_fields = ["annotator__username", "item__external_id", "rationale"]
+    raw_id_fields = ["item", "annotator", "rubric_version", "previous", "import_batch"]
+    readonly_fields = ["created_at"]
+    list_select_related = ["item", "annotator"]
