@@ -24,11 +24,12 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 migrate: install
-	mkdir -p var
+	mkdir -p $${VAR_DIR:-var}
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 
+# Demo users, projects and items; running it again changes nothing.
 seed: migrate
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py seed_demo
 
 # Web app on http://$(HOST):$(PORT) plus a Celery worker, on embedded defaults unless
 # DATABASE_URL / CELERY_BROKER_URL are set.

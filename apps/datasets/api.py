@@ -9,7 +9,7 @@ from apps.accounts.models import Role
 from apps.accounts.selectors import project_for
 from apps.labeling.models import Label
 
-from . import browse
+from . import selectors
 from .models import ImportBatch, Item, ItemResponse
 from .serializers import ImportBatchSerializer, ImportUploadSerializer, ItemLabelSerializer, ItemSerializer
 from .services import import_file
@@ -37,7 +37,7 @@ class ImportListCreateApi(ProjectLeadMixin, generics.ListAPIView):
     model = ImportBatch
 
     def project_queryset(self, project):
-        return browse.imports_of(project)
+        return selectors.import_batches_of(project)
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
@@ -73,12 +73,12 @@ class ImportDetailApi(ProjectLeadMixin, generics.RetrieveAPIView):
     model = ImportBatch
 
     def project_queryset(self, project):
-        return browse.imports_of(project)
+        return selectors.import_batches_of(project)
 
 
-def _items_with_content(project, filters=browse.ItemFilters()):
+def _items_with_content(project, filters=selectors.ItemFilters()):
     slots = ItemResponse.objects.select_related("response").order_by("position")
-    return browse.items_of(project, filters).prefetch_related(Prefetch("slots", queryset=slots))
+    return selectors.items_for_listing(project, filters).prefetch_related(Prefetch("slots", queryset=slots))
 
 
 @extend_schema(parameters=[
@@ -91,7 +91,7 @@ class ItemListApi(ProjectLeadMixin, generics.ListAPIView):
     model = Item
 
     def project_queryset(self, project):
-        return _items_with_content(project, browse.ItemFilters.from_query(self.request.query_params))
+        return _items_with_content(project, selectors.ItemFilters.from_query(self.request.query_params))
 
 
 class ItemDetailApi(ProjectLeadMixin, generics.RetrieveAPIView):
@@ -107,4 +107,4 @@ class ItemLabelsApi(ProjectLeadMixin, generics.ListAPIView):
     model = Label
 
     def project_queryset(self, project):
-        return browse.labels_of(browse.item_with_content(project, self.kwargs["pk"]))
+        return selectors.labels_of(selectors.item_with_content(project, self.kwargs["pk"]))

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts.models import Role
 from apps.accounts.selectors import project_for
 
-from . import browse
+from . import selectors
 from .forms import ImportForm
 from .models import ImportBatch
 from .services import import_file
@@ -26,7 +26,7 @@ def import_page(request, slug):
         )
         return redirect("datasets:import_report", slug=project.slug, pk=batch.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"project": project, "role": role, "form": form, "imports": browse.imports_of(project)[:20]}
+    context = {"project": project, "role": role, "form": form, "imports": selectors.import_batches_of(project)[:20]}
     return render(request, "datasets/import.html", context, status=status)
 
 
@@ -40,8 +40,8 @@ def import_report(request, slug, pk):
 @login_required
 def item_list(request, slug):
     project, role = project_for(request.user, slug, Role.LEAD)
-    filters = browse.ItemFilters.from_query(request.GET)
-    page = Paginator(browse.items_of(project, filters), 50).get_page(request.GET.get("page"))
+    filters = selectors.ItemFilters.from_query(request.GET)
+    page = Paginator(selectors.items_for_listing(project, filters), 50).get_page(request.GET.get("page"))
     context = {"project": project, "role": role, "page": page, "filters": filters, "query": filters.as_query()}
     return render(request, "datasets/items.html", context)
 
@@ -49,6 +49,6 @@ def item_list(request, slug):
 @login_required
 def item_detail(request, slug, pk):
     project, role = project_for(request.user, slug, Role.LEAD)
-    item = browse.item_with_content(project, pk)
-    context = {"project": project, "role": role, "item": item, "labels": browse.labels_of(item)}
+    item = selectors.item_with_content(project, pk)
+    context = {"project": project, "role": role, "item": item, "labels": selectors.labels_of(item)}
     return render(request, "datasets/item.html", context)

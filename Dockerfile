@@ -1,0 +1,31 @@
+# The web app and the Celery workers: one image, started with different commands (docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# requirements.txt is the web app and worker (no torch). WITH_ML=1 also installs
+# requirements-worker.txt (torch, transformers) where that file exists: the gpu-worker image.
+ARG WITH_ML=0
+COPY requirements*.txt ./
+RUN pip install -r requirements.txt \
+ && if [ "$WITH_ML" = "1" ] && [ -f requirements-worker.txt ]; then pip install -r requirements-worker.txt; fi
+
+RUN useradd --create-home --uid 10001 app \
+ && mkdir -p /app/var /models \
+ && chown app:app /app/var /models
+
+COPY . .
+
+# Static files are collected at build time; WhiteNoise serves them with hashed names.
+RUN DEBUG=0 SECRET_KEY=only-for-collectstatic python manage.py collectstatic --noinput --verbosity 0
+
+USER app
+ENV MODEL_STORE=/models
+EXPOSE 8000
+
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn annotation_platform.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --threads 4 --access-logfile -"]
