@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.http import Http404
 
-from apps.projects.models import Project
+from apps.projects.models import Project, RubricVersion
 
 from .models import ROLE_RANK, ApiToken, Membership, Role
 
@@ -30,13 +30,26 @@ def projects_for(user) -> QuerySet[Project]:
 
 
 def project_for(user, slug: str, min_role: str = Role.ANNOTATOR) -> tuple[Project, str]:
-    """The project and the user's role in it.
+    """The project and the user's role in it, in one query.
+
+    The project comes with ``current_rubric_id`` (its latest rubric version) annotated.
 
     Raises Http404 when the project does not exist or the user has no role there (so its existence
     does not leak), and PermissionDenied when the role is below ``min_role``.
     """
-    project = Project.objects.filter(slug=slug).first()
-    role = role_for(user, project) if project else None
+    project = None
+    if user and user.is_authenticated and user.is_active:
+        # One query: the project with the caller's membership role beside it.
+        member_role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+        rubric = RubricVersion.objects.filter(project=OuterRef("pk")).order_by("-number").values("pk")[:1]
+        project = (
+            Project.objects.filter(slug=slug)
+            .annotate(member_role=Subquery(member_role), current_rubric_id=Subquery(rubric))
+            .first()
+        )
+    role = None
+    if project is not None:
+        role = Role.ADMIN if user.is_staff else project.member_role
     if project is None or role is None:
         raise Http404("No such project.")
     if not has_role(role, min_role):

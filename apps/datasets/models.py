@@ -110,6 +110,10 @@ class Item(models.Model):
         null=True, blank=True, help_text="What the source file said (e.g. which side it preferred); never shown."
     )
     priority = models.FloatField(default=0.0)
+    overlap = models.PositiveSmallIntegerField(default=1, help_text="Labels wanted: the project's overlap, kept here so the database can enforce it.")
+    labels_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Current labels; kept by a database trigger on labeling_label, never by hand."
+    )
     metadata = models.JSONField(default=dict, blank=True)
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -125,8 +129,17 @@ class Item(models.Model):
                 condition=Q(is_gold=False) | Q(gold_answer__isnull=False), name="item_gold_has_answer"
             ),
             models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="item_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(labels_count__lte=models.F("overlap")), name="item_labels_within_overlap"
+            ),
         ]
-        indexes = [models.Index(fields=["project", "-priority", "id"], name="item_queue_order")]
+        indexes = [
+            # The queue reads open items of one project, gold or not, highest priority first then oldest.
+            models.Index(
+                fields=["project", "is_gold", "-priority", "id"], name="item_queue_open",
+                condition=Q(labels_count__lt=models.F("overlap")),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} item {self.external_id or self.pk}"

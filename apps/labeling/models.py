@@ -9,14 +9,56 @@ class LabelSource(models.TextChoices):
     IMPORT = "import", "Imported"
 
 
+class AssignmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SUBMITTED = "submitted", "Submitted"
+    SKIPPED = "skipped", "Skipped"
+    EXPIRED = "expired", "Expired, slot taken by someone else"
+
+
+class Assignment(models.Model):
+    """An item handed to an annotator: the order its responses are shown in, and a lease.
+
+    An open assignment whose ``expires_at`` has passed no longer holds a slot: the queue counts only
+    live leases. One row per (item, annotator), one open row per annotator and project.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="assignments")
+    item = models.ForeignKey("datasets.Item", on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    status = models.CharField(max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN)
+    shown_order = models.JSONField(help_text="Canonical response positions in the order shown, e.g. [1, 0].")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "annotator"], name="assignment_once_per_item_annotator"),
+            models.UniqueConstraint(
+                fields=["project", "annotator"], condition=Q(status=AssignmentStatus.OPEN),
+                name="assignment_one_open_per_annotator",
+            ),
+            models.CheckConstraint(condition=Q(status__in=AssignmentStatus.values), name="assignment_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["item"], condition=Q(status=AssignmentStatus.OPEN), name="assignment_open_by_item"),
+        ]
+
+    def __str__(self):
+        return f"item {self.item_id} → {self.annotator} ({self.status})"
+
+
 class Label(models.Model):
     """One annotator's judgement of one item, in the item's canonical response order.
 
     ``preference``: for pairs, positive means the first canonical response is better (2 = much
     better, 1 = better, 0 = tie). ``ranks``: for rankings, the rank of each canonical response
     (1 = best; equal numbers are ties). ``step_ratings``: for steps, one of 1, 0, -1 or null per
-    step. ``scores``: rubric dimension key → score. Edits never overwrite: a new row becomes
-    current and points at the one it replaces.
+    step. ``scores``: rubric dimension key → one score (or null) per canonical response. Edits
+    never overwrite: a new row becomes current and points at the one it replaces.
     """
 
     item = models.ForeignKey("datasets.Item", on_delete=models.CASCADE, related_name="labels")
@@ -28,6 +70,12 @@ class Label(models.Model):
     ranks = models.JSONField(null=True, blank=True)
     step_ratings = models.JSONField(null=True, blank=True)
     scores = models.JSONField(default=dict, blank=True)
+    assignment = models.OneToOneField(
+        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="label",
+        help_text="The assignment this label answered; unique, so a repeated submit stores one label.",
+    )
+    shown_order = models.JSONField(null=True, blank=True, help_text="Canonical positions in the order shown.")
+    active_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Active time on the item.")
     rationale = models.TextField(blank=True)
     flags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(

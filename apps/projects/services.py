@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from apps.accounts.models import Membership, Role, User
+from apps.datasets.models import Item
 from apps.labeling.models import Label
 
 from .models import Project, RubricDimension, RubricVersion, TaskType
@@ -125,11 +126,25 @@ def project_update(project: Project, **settings) -> Project:
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
     _check_frozen(project, settings)
+    overlap_changed = "overlap" in settings and settings["overlap"] != project.overlap
     for key, value in settings.items():
         setattr(project, key, value)
     project.full_clean()
     project.save()
+    if overlap_changed:
+        _apply_overlap(project)
     return project
+
+
+def _apply_overlap(project: Project) -> None:
+    """Items carry the overlap so the database can hold them to it; refuse one below labels already given."""
+    too_full = Item.objects.filter(project=project, labels_count__gt=project.overlap).count()
+    if too_full:
+        raise ValidationError({"overlap": (
+            f"{too_full} item{'s' if too_full != 1 else ''} already {'have' if too_full != 1 else 'has'} more "
+            f"than {project.overlap} label{'s' if project.overlap != 1 else ''}; the overlap cannot go below that."
+        )})
+    Item.objects.filter(project=project).update(overlap=project.overlap)
 
 
 def _check_frozen(project: Project, settings: dict) -> None:

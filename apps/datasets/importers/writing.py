@@ -54,10 +54,10 @@ def _create_items(project: Project, batch: ImportBatch, slots: list[ItemSlot]) -
     item_ids = insert_rows(
         Item,
         ["project_id", "kind", "prompt_id", "external_id", "content_hash", "is_gold", "gold_answer", "reference",
-         "priority", "metadata", "import_batch_id"],
+         "priority", "overlap", "metadata", "import_batch_id"],
         [
             (project.id, p.kind, prompt_ids[p.prompt_hash], p.external_id, p.content_hash, p.gold_answer is not None,
-             p.gold_answer, p.reference, p.priority, p.metadata, batch.id)
+             p.gold_answer, p.reference, p.priority, project.overlap, p.metadata, batch.id)
             for p in (slot.planned for slot in slots)
         ],
     )

@@ -1,0 +1,245 @@
+"""Writes for labelling: hand out the next item, take a label, skip, edit a label.
+
+The queue runs on the database: the candidate item is locked with
+``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent annotators never wait on each other, a slot is
+held by a live lease (an open assignment not yet expired), and the item's ``labels_count`` is kept
+by a trigger under a check constraint, so no code path can exceed the overlap.
+"""
+import json
+import random
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.datasets.models import Item
+from apps.projects.models import Project
+
+from . import judgements
+from .models import Assignment, AssignmentStatus, Label, LabelSource
+from .rubric_cache import rubric_rules
+
+
+class LabelRefused(Exception):
+    """A submit that cannot be stored; ``message`` says why, for the annotator."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _live_leases(now, *, exclude_annotator=None):
+    leases = Assignment.objects.filter(item=OuterRef("pk"), status=AssignmentStatus.OPEN, expires_at__gt=now)
+    if exclude_annotator is not None:
+        leases = leases.exclude(annotator=exclude_annotator)
+    counted = leases.order_by().values("item").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _pick(project: Project, user, *, gold: bool, now) -> Item | None:
+    """The best open item for this annotator, locked; items others hold locked are skipped, not waited on."""
+    mine = Assignment.objects.filter(item=OuterRef("pk"), annotator=user)
+    return (
+        Item.objects.filter(project=project, is_gold=gold, labels_count__lt=F("overlap"))
+        .exclude(Exists(mine))
+        .alias(live=_live_leases(now))
+        .filter(labels_count__lt=F("overlap") - F("live"))
+        .order_by("-priority", "id")
+        .select_related("prompt")
+        .select_for_update(skip_locked=True, of=("self",))
+        .first()
+    )
+
+
+def _response_count(item: Item) -> int:
+    return {"pair": 2, "steps": 1}.get(item.kind) or item.slots.count()
+
+
+def _shown_order(project: Project, count: int) -> list[int]:
+    order = list(range(count))
+    if project.randomize_sides:
+        random.shuffle(order)
+    return order
+
+
+def _room_for(item: Item, user, now) -> bool:
+    others = Assignment.objects.filter(
+        item=item, status=AssignmentStatus.OPEN, expires_at__gt=now
+    ).exclude(annotator=user).count()
+    return item.labels_count + others < item.overlap
+
+
+@transaction.atomic
+def next_assignment(*, project: Project, user, open_assignment: Assignment | None = None) -> Assignment | None:
+    """The annotator's open assignment if they have one, else a new one on the best open item, or None.
+
+    ``open_assignment`` lets a caller that already loaded it save the lookup.
+    """
+    now = timezone.now()
+    lease = timedelta(minutes=project.lease_minutes)
+    current = open_assignment or (
+        Assignment.objects.filter(project=project, annotator=user, status=AssignmentStatus.OPEN)
+        .select_related("item__prompt").first()
+    )
+    if current is not None:
+        if current.expires_at > now:
+            return current
+        # The lease ran out: keep the item if its slot is still free, else let it go.
+        item = Item.objects.select_for_update().get(pk=current.item_id)
+        if _room_for(item, user, now):
+            current.expires_at = now + lease
+            current.save(update_fields=["expires_at"])
+            return current
+        current.status, current.finished_at = AssignmentStatus.EXPIRED, now
+        current.save(update_fields=["status", "finished_at"])
+
+    want_gold = project.gold_rate > 0 and random.random() < project.gold_rate
+    item = _pick(project, user, gold=want_gold, now=now) or _pick(project, user, gold=not want_gold, now=now)
+    if item is None:
+        return None
+    created = _create_assignment(
+        project=project, item=item, user=user, shown_order=_shown_order(project, _response_count(item)),
+        now=now, expires_at=now + lease,
+    )
+    if created is None:
+        # Another request of the same annotator opened one first (double click, two tabs): use it.
+        return Assignment.objects.select_related("item__prompt").get(
+            project=project, annotator=user, status=AssignmentStatus.OPEN
+        )
+    return created
+
+
+def _create_assignment(*, project, item, user, shown_order, now, expires_at) -> Assignment | None:
+    """Insert the assignment in one statement; None when a unique constraint says it exists already.
+
+    ``ON CONFLICT DO NOTHING`` keeps the surrounding transaction usable without a savepoint.
+    """
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (project_id, item_id, annotator_id, status, shown_order, created_at, expires_at, "
+            "skip_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING RETURNING id",
+            [project.pk, item.pk, user.pk, AssignmentStatus.OPEN, json.dumps(shown_order), now, expires_at],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Assignment(
+        pk=row[0], project=project, item=item, annotator=user, status=AssignmentStatus.OPEN,
+        shown_order=shown_order, created_at=now, expires_at=expires_at, skip_reason="",
+    )
+
+
+def _step_count(item: Item) -> int:
+    if item.kind != "steps":
+        return 0
+    response = item.slots.select_related("response").first().response
+    return len(response.steps or [])
+
+
+def _canonical(judgement, *, project, item, shown_order, rubric_version_id):
+    return judgements.check(
+        judgement, kind=item.kind, shown_order=shown_order, step_count=_step_count(item), project=project,
+        dimensions=rubric_rules(rubric_version_id),
+    )
+
+
+def _insert_label(**fields) -> Label:
+    """Insert a label; a constraint violation becomes a LabelRefused that rolls the transaction back."""
+    try:
+        return Label.objects.create(**fields)
+    except IntegrityError as error:
+        if "item_labels_within_overlap" in str(error):
+            raise LabelRefused("This item already has all the labels it needs.", "item_full") from error
+        if "label_one_current_per_annotator" in str(error):
+            raise LabelRefused("You have already labelled this item.", "already_labelled") from error
+        raise
+
+
+@transaction.atomic
+def submit_label(
+    *, project: Project, user, assignment_id: int, judgement: judgements.Judgement, rubric_version_id: int | None,
+    source: str = LabelSource.UI,
+) -> Label:
+    """Store the annotator's label for their assignment, exactly once.
+
+    Submitting again (double click, network retry) returns the label already stored. A submit on an
+    assignment whose lease ran out is taken only if nobody else took the slot meanwhile.
+    """
+    now = timezone.now()
+    assignment = (
+        Assignment.objects.select_related("item")
+        .select_for_update(of=("self", "item"))
+        .filter(pk=assignment_id, project=project, annotator=user)
+        .first()
+    )
+    if assignment is None:
+        raise LabelRefused("This assignment is not yours or does not exist.", "not_found")
+    if assignment.status == AssignmentStatus.SUBMITTED:
+        return Label.objects.get(assignment=assignment)
+    if assignment.status != AssignmentStatus.OPEN:
+        raise LabelRefused(
+            "You skipped this item." if assignment.status == AssignmentStatus.SKIPPED
+            else "Your time on this item ran out and someone else took it. Here is a fresh item.",
+            "lease_lost",
+        )
+    item = assignment.item
+    if assignment.expires_at <= now and not _room_for(item, user, now):
+        # The assignment stays open here (this transaction rolls back); next_assignment retires it.
+        raise LabelRefused(
+            "Your time on this item ran out and someone else took it. Here is a fresh item.", "lease_lost"
+        )
+    canonical = _canonical(
+        judgement, project=project, item=item, shown_order=assignment.shown_order, rubric_version_id=rubric_version_id
+    )
+    label = _insert_label(
+        item=item, annotator=user, rubric_version_id=rubric_version_id, assignment=assignment,
+        shown_order=assignment.shown_order, source=source, **vars(canonical),
+    )
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, finished_at=now)
+    return label
+
+
+@transaction.atomic
+def skip_assignment(*, project: Project, user, assignment_id: int, reason: str) -> Assignment:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why you skip this item."})
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(pk=assignment_id, project=project, annotator=user, status=AssignmentStatus.OPEN)
+        .first()
+    )
+    if assignment is None:
+        raise LabelRefused("This assignment is no longer open.", "not_open")
+    assignment.status, assignment.finished_at, assignment.skip_reason = AssignmentStatus.SKIPPED, timezone.now(), reason[:200]
+    assignment.save(update_fields=["status", "finished_at", "skip_reason"])
+    return assignment
+
+
+@transaction.atomic
+def edit_label(
+    *, project: Project, user, label_id: int, judgement: judgements.Judgement, rubric_version_id: int | None,
+    source: str = LabelSource.UI,
+) -> Label:
+    """Replace one of the annotator's current labels with a new version; the old one is kept, not current."""
+    old = (
+        Label.objects.select_related("item").select_for_update(of=("self",))
+        .filter(pk=label_id, item__project=project, annotator=user, is_current=True)
+        .first()
+    )
+    if old is None:
+        raise LabelRefused("This label is not yours, or it has been replaced already.", "not_found")
+    shown_order = old.shown_order or list(range(_response_count(old.item)))
+    canonical = _canonical(
+        judgement, project=project, item=old.item, shown_order=shown_order, rubric_version_id=rubric_version_id
+    )
+    Label.objects.filter(pk=old.pk).update(is_current=False)
+    return _insert_label(
+        item=old.item, annotator=user, rubric_version_id=rubric_version_id, shown_order=shown_order,
+        source=source, version=old.version + 1, previous=old, **vars(canonical),
+    )
