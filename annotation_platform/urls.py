@@ -6,6 +6,7 @@ api_patterns = [
     path("", include("apps.accounts.api_urls")),
     path("", include("apps.projects.api_urls")),
     path("", include("apps.datasets.api_urls")),
+    path("", include("apps.labeling.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -16,4 +17,5 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("", include("apps.projects.urls")),
     path("", include("apps.datasets.urls")),
+    path("", include("apps.labeling.urls")),
 ]

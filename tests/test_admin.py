@@ -5,11 +5,12 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.utils import timezone
 
 from apps.accounts.models import ApiToken
 from apps.accounts.services import token_create
 from apps.datasets.models import ImportBatch, Item, ItemResponse, Prompt, Response
-from apps.labeling.models import Label
+from apps.labeling.models import Assignment, Label
 from tests.conftest import login
 
 APPS = ("accounts", "projects", "datasets", "labeling")
@@ -27,7 +28,11 @@ def data(project, lead, annotator):
                                import_batch=batch)
     ItemResponse.objects.create(item=item, response=first, position=0)
     ItemResponse.objects.create(item=item, response=second, position=1)
-    Label.objects.create(item=item, annotator=annotator, preference=1, rubric_version=project.rubric_versions.get())
+    assignment = Assignment.objects.create(
+        project=project, item=item, annotator=annotator, shown_order=[1, 0], expires_at=timezone.now()
+    )
+    Label.objects.create(item=item, annotator=annotator, preference=1, rubric_version=project.rubric_versions.get(),
+                         assignment=assignment, shown_order=[1, 0])
 
 
 def test_every_model_is_registered():
