@@ -9,7 +9,7 @@ from apps.datasets.models import ImportBatch, Item
 
 ROWS = [
     {"id": "p1", "prompt": "Name a prime.", "responses": [{"text": "7", "model": "m-a"}, {"text": "8", "model": "m-b"}],
-     "labels": [{"annotator": "vendor", "preference": 1, "scores": {"accuracy": 5}}]},
+     "labels": [{"annotator": "vendor", "preference": 1, "scores": {"accuracy": [5, 3]}}]},
     {"id": "p2", "prompt": "Name an even number.", "responses": ["2", "3"], "gold": {"preference": 1}},
 ]
 
@@ -75,7 +75,7 @@ def test_items_api_gives_content_gold_and_labels(lead_api, project):
     assert [(i["external_id"], i["gold_answer"]) for i in gold] == [("p2", {"preference": 1})]
     labels = lead_api.get(f"/api/projects/{project.slug}/items/{first['id']}/labels/").json()["results"]
     assert [(lab["annotator"], lab["preference"], lab["scores"], lab["source"]) for lab in labels] == [
-        ("ext-vendor", 1, {"accuracy": 5}, "import")
+        ("ext-vendor", 1, {"accuracy": [5, 3]}, "import")
     ]
     assert labels[0]["rubric_version"] == 1
 

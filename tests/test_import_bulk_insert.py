@@ -14,7 +14,7 @@ from apps.projects.services import DimensionSpec, project_create
 ROWS = [
     {"id": "a", "prompt": [{"role": "user", "content": "é?"}], "responses": [{"text": "x", "model": "m"}, "y"],
      "gold": {"preference": -1}, "metadata": {"k": [1, None]},
-     "labels": [{"annotator": "v", "preference": 1, "scores": {"accuracy": 3}}]},
+     "labels": [{"annotator": "v", "preference": 1, "scores": {"accuracy": [3, None]}}]},
     {"prompt": "plain", "responses": ["u", "w"]},
 ]
 

@@ -22,7 +22,7 @@ def run(project, rows, user=None, **kwargs):
 ROWS = [
     {"id": "q-1", "prompt": "Name a prime.", "responses": [{"text": "7", "model": "m-a"}, {"text": "8", "model": "m-b"}],
      "priority": 2.5, "metadata": {"topic": "math"},
-     "labels": [{"annotator": "alice", "preference": 1, "scores": {"accuracy": 5}, "rationale": "7 is prime",
+     "labels": [{"annotator": "alice", "preference": 1, "scores": {"accuracy": [5, 2]}, "rationale": "7 is prime",
                  "flags": ["easy"]}]},
     {"id": "q-2", "prompt": [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Hi"},
                              {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "Capital of France?"}],
@@ -58,7 +58,8 @@ def test_labels_belong_to_external_annotators_with_the_current_rubric(project, l
     assert label.annotator.username == "ext-alice"
     assert label.annotator.is_external and not label.annotator.is_active
     assert not label.annotator.has_usable_password()
-    assert (label.preference, label.scores, label.rationale, label.flags) == (1, {"accuracy": 5}, "7 is prime", ["easy"])
+    assert (label.preference, label.rationale, label.flags) == (1, "7 is prime", ["easy"])
+    assert label.scores == {"accuracy": [5, 2]}
     assert label.source == LabelSource.IMPORT and label.import_batch == batch and label.is_current
     assert label.rubric_version == current_rubric(project) and label.rubric_version.number == 2
     assert label.item.external_id == "q-1"
@@ -143,8 +144,9 @@ def test_step_marks_must_match_the_number_of_steps(step_project):
 
 def test_semantic_errors_name_the_problem(project):
     rows = [
-        {"prompt": "p1", "responses": ["a", "b"], "labels": [{"annotator": "x", "preference": 1, "scores": {"style": 3}}]},
-        {"prompt": "p2", "responses": ["a", "b"], "labels": [{"annotator": "x", "preference": 1, "scores": {"accuracy": 9}}]},
+        {"prompt": "p1", "responses": ["a", "b"], "labels": [{"annotator": "x", "preference": 1, "scores": {"style": [3, 3]}}]},
+        {"prompt": "p2", "responses": ["a", "b"], "labels": [{"annotator": "x", "preference": 1,
+                                                             "scores": {"accuracy": [3, 9]}}]},
         {"prompt": "p3", "responses": ["a", "b"], "labels": [{"annotator": "x", "preference": 3}]},
         {"prompt": "p4", "responses": ["a", "b"], "labels": [
             {"annotator": "x", "preference": 1}, {"annotator": "y", "preference": 1}, {"annotator": "z", "preference": 1}]},
@@ -154,7 +156,7 @@ def test_semantic_errors_name_the_problem(project):
     batch = run(project, rows)
     reasons = {e["line"]: e["reason"] for e in batch.errors}
     assert reasons[1].startswith("unknown rubric key 'style'") and "accuracy, coherence" in reasons[1]
-    assert reasons[2] == "out of scale: 'labels[0].scores.accuracy' is 9; the dimension's scale is 1..5"
+    assert reasons[2] == "out of scale: 'labels[0].scores.accuracy[1]' is 9; the dimension's scale is 1..5"
     assert reasons[3] == "out of scale: 'labels[0].preference' is 3; the project's preference scale allows -1, 0, 1"
     assert reasons[4] == "too many labels: this item would have 3 labels, more than the project's overlap of 2"
     assert reasons[5].startswith("steps data in a non-step project")

@@ -39,7 +39,8 @@ def run(project, rows):
 
 def test_ranks_become_each_pairs_preference(project):
     row = {"id": "k3", "prompt": "p", "responses": ["a", "b", "c"],
-           "labels": [{"annotator": "x", "ranks": [3, 1, 2], "scores": {"accuracy": 4}}], "gold": {"ranks": [3, 1, 2]}}
+           "labels": [{"annotator": "x", "ranks": [3, 1, 2], "scores": {"accuracy": [1, 5, None]}}],
+           "gold": {"ranks": [3, 1, 2], "scores": {"coherence": [2, 4, 3]}}}
     batch = run(project, [row])
     assert (batch.items_created, batch.labels_created) == (3, 3)
     got = {}
@@ -48,9 +49,9 @@ def test_ranks_become_each_pairs_preference(project):
         label = Label.objects.get(item=item)
         got[pair] = (item.external_id, label.preference, item.gold_answer, label.scores)
     assert got == {
-        ("a", "b"): ("k3#1-2", -1, {"preference": -1}, {"accuracy": 4}),
-        ("a", "c"): ("k3#1-3", -1, {"preference": -1}, {"accuracy": 4}),
-        ("b", "c"): ("k3#2-3", 1, {"preference": 1}, {"accuracy": 4}),
+        ("a", "b"): ("k3#1-2", -1, {"preference": -1, "scores": {"coherence": [2, 4]}}, {"accuracy": [1, 5]}),
+        ("a", "c"): ("k3#1-3", -1, {"preference": -1, "scores": {"coherence": [2, 3]}}, {"accuracy": [1, None]}),
+        ("b", "c"): ("k3#2-3", 1, {"preference": 1, "scores": {"coherence": [4, 3]}}, {"accuracy": [5, None]}),
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, export_api
 
 urlpatterns = [
     path("projects/<slug:slug>/imports/", api.ImportListCreateApi.as_view(), name="api-imports"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("projects/<slug:slug>/items/", api.ItemListApi.as_view(), name="api-items"),
     path("projects/<slug:slug>/items/<int:pk>/", api.ItemDetailApi.as_view(), name="api-item"),
     path("projects/<slug:slug>/items/<int:pk>/labels/", api.ItemLabelsApi.as_view(), name="api-item-labels"),
+    path("projects/<slug:slug>/exports/<str:export_format>/", export_api.ExportApi.as_view(), name="api-export"),
 ]

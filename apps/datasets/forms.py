@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from .exporters import FORMATS
 from .models import ImportFormat
 
 
@@ -18,3 +19,25 @@ class ImportForm(forms.Form):
                 f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(settings.IMPORT_MAX_BYTES)}."
             )
         return upload
+
+
+class ExportForm(forms.Form):
+    """The export page's choices; the download view reads the same names from the query string."""
+
+    format = forms.ChoiceField(choices=[(f.key, f.title) for f in FORMATS.values()], initial="trl")
+    gold = forms.ChoiceField(
+        choices=[("include", "Include gold items"), ("exclude", "Leave gold items out")], required=False,
+        help_text="TRL, pairs from rankings and FastChat: gold items count like others unless left out.",
+    )
+    margin = forms.BooleanField(
+        required=False, label="Add margin",
+        help_text="TRL and pairs from rankings: the mean preference strength toward the chosen response.",
+    )
+    conversational = forms.ChoiceField(
+        choices=[("auto", "Messages when any prompt is multi-turn or has a system message"),
+                 ("always", "Always messages")], required=False,
+        help_text="TRL and pairs from rankings: chat message lists or plain strings, the same for every row.",
+    )
+    current_only = forms.BooleanField(
+        required=False, label="Current versions only", help_text="Raw labels: leave out superseded versions.",
+    )

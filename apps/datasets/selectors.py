@@ -1,4 +1,5 @@
-"""Reads for datasets: a project's items and its import batches."""
+"""Reads for datasets: a project's items and its import batches, and the streamed reads of exports."""
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -8,7 +9,7 @@ from django.http import Http404
 from apps.labeling.models import Label
 from apps.projects.models import Project
 
-from .models import ImportBatch, Item, ItemKind, ItemResponse
+from .models import ImportBatch, Item, ItemKind, ItemResponse, Prompt
 
 
 def items_of(project: Project, *, kind: str | None = None) -> QuerySet[Item]:
@@ -94,3 +95,92 @@ def labels_of(item: Item) -> QuerySet[Label]:
         .select_related("annotator", "rubric_version")
         .order_by("created_at")
     )
+
+
+# -- exports: streamed reads, a bounded chunk at a time ---------------------------------------------
+
+EXPORT_CHUNK = 2000
+LABEL_EXPORT_FIELDS = (
+    "id", "item_id", "item__external_id", "item__kind", "item__is_gold", "annotator__username", "preference",
+    "ranks", "step_ratings", "scores", "rationale", "flags", "shown_order", "active_ms", "rubric_version__number",
+    "source", "is_current", "version", "previous_id", "assignment_id", "created_at",
+)
+ITEM_LABEL_FIELDS = (
+    "id", "item_id", "annotator__username", "preference", "ranks", "flags", "shown_order", "created_at",
+)
+
+
+def labels_for_export(project: Project, *, current_only: bool = False,
+                      chunk_size: int | None = None) -> Iterator[dict]:
+    """Every label of the project (all versions unless ``current_only``) as a flat dict, in the order
+    stored, read through a server-side cursor ``chunk_size`` rows at a time."""
+    labels = Label.objects.filter(item__project=project)
+    if current_only:
+        labels = labels.filter(is_current=True)
+    return labels.order_by("id").values(*LABEL_EXPORT_FIELDS).iterator(chunk_size=chunk_size or EXPORT_CHUNK)
+
+
+@dataclass(frozen=True)
+class ExportResponse:
+    text: str
+    model: str
+
+
+@dataclass(frozen=True)
+class ExportItem:
+    """An item with what an export needs: prompt messages, responses in canonical order, and its current
+    labels (dicts of ``ITEM_LABEL_FIELDS``, oldest first)."""
+
+    id: int
+    external_id: str
+    kind: str
+    is_gold: bool
+    messages: list[dict]
+    responses: list[ExportResponse]
+    labels: list[dict]
+
+    @property
+    def question_id(self) -> str:
+        return self.external_id or str(self.id)
+
+
+def _batches(rows: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def labelled_items_for_export(project: Project, *, kind: str, include_gold: bool = True,
+                              chunk_size: int | None = None) -> Iterator[ExportItem]:
+    """The project's items of ``kind`` that have current labels, in id order, ``chunk_size`` items at a
+    time: one cursor over the items, then three queries per chunk (prompts, responses, labels)."""
+    chunk_size = chunk_size or EXPORT_CHUNK
+    items = Item.objects.filter(project=project, kind=kind, labels_count__gt=0)
+    if not include_gold:
+        items = items.filter(is_gold=False)
+    rows = items.order_by("id").values_list("id", "external_id", "is_gold", "prompt_id").iterator(chunk_size=chunk_size)
+    for chunk in _batches(rows, chunk_size):
+        ids = [row[0] for row in chunk]
+        prompts = dict(Prompt.objects.filter(pk__in={row[3] for row in chunk}).values_list("id", "messages"))
+        responses: dict[int, list[ExportResponse]] = {pk: [] for pk in ids}
+        slots = ItemResponse.objects.filter(item_id__in=ids).order_by("item_id", "position")
+        for item_id, text, model in slots.values_list("item_id", "response__text", "response__model_name"):
+            responses[item_id].append(ExportResponse(text, model))
+        labels: dict[int, list[dict]] = {pk: [] for pk in ids}
+        current = Label.objects.filter(item_id__in=ids, is_current=True).order_by("item_id", "created_at", "id")
+        for label in current.values(*ITEM_LABEL_FIELDS):
+            labels[label["item_id"]].append(label)
+        for item_id, external_id, is_gold, prompt_id in chunk:
+            yield ExportItem(item_id, external_id, kind, is_gold, prompts[prompt_id], responses[item_id],
+                             labels[item_id])
+
+
+def has_conversational_prompt(project: Project, *, kind: str) -> bool:
+    """Whether any prompt of the project's items of ``kind`` holds more than one message (several
+    turns, or a system message before the question)."""
+    return Prompt.objects.filter(items__project=project, items__kind=kind, messages__1__has_key="role").exists()

@@ -58,14 +58,16 @@ def check_ranks(ranks: list[int], k: int, rules: ProjectRules, path: str) -> lis
     return ranks
 
 
-def check_scores(scores: dict[str, int], rules: ProjectRules, path: str) -> dict[str, int]:
-    for key, score in scores.items():
+def check_scores(scores: dict[str, list[int | None]], rules: ProjectRules, path: str) -> dict[str, list[int | None]]:
+    """Rubric scores (key -> one score or None per response): known keys, scores on the dimension's scale."""
+    for key, values in scores.items():
         if key not in rules.dimensions:
             known = ", ".join(sorted(rules.dimensions)) or "no dimensions"
             raise LineError(f"unknown rubric key '{key}' in '{path}'; the project's rubric has {known}")
         low, high = rules.dimensions[key]
-        if not low <= score <= high:
-            raise LineError(f"out of scale: '{path}.{key}' is {score}; the dimension's scale is {low}..{high}")
+        for i, score in enumerate(values):
+            if score is not None and not low <= score <= high:
+                raise LineError(f"out of scale: '{path}.{key}[{i}]' is {score}; the dimension's scale is {low}..{high}")
     return scores
 
 

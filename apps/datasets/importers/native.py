@@ -7,7 +7,7 @@
  "gold": {"preference": 1},
  "priority": 0.0,
  "metadata": {...},
- "labels": [{"annotator": "alice", "preference": 1, "scores": {"accuracy": 4},
+ "labels": [{"annotator": "alice", "preference": 1, "scores": {"accuracy": [4, 2]},
              "rationale": "...", "flags": ["..."]}]}
 ```
 
@@ -37,8 +37,12 @@ Label shape, always in the file's response order:
   equal numbers are ties, allowed only where the project allows them.
 - ``steps`` (step-marking projects): one of 1, 0, -1 or null per step of the response; for a
   row with several responses, one such list (or null) per response.
-- ``scores`` (optional): rubric dimension key -> score within the dimension's scale (keys of the
-  project's current rubric only).
+- ``scores`` (optional): rubric dimension key -> one score per response, in the file's
+  response order (``{"accuracy": [4, 2]}``); ``null`` marks a response left unscored. Scores
+  lie within the dimension's scale; keys are those of the project's current rubric only. A row
+  with a single response may give the score bare (``{"accuracy": 4}``, stored as ``[4]``). When
+  the row becomes several items, each item gets its own responses' scores: a pair made of
+  responses i and j gets ``[score i, score j]``, a step item of response i gets ``[score i]``.
 - ``rationale`` (optional string), ``flags`` (optional list of strings).
 
 Texts are stored without surrounding whitespace; empty texts and texts over
@@ -90,8 +94,21 @@ def _step_ratings(value, path: str) -> list:
     return list(value)
 
 
-def parse_label(value, path: str, *, gold: bool = False) -> ParsedLabel:
-    """A label object (or a gold answer: the same without ``annotator``), checked for shape only."""
+def _scores(value, path: str, responses: int) -> list[int | None]:
+    """One dimension's scores: a list with one whole number (or null) per response, or, for a row of
+    a single response, one bare number."""
+    if responses == 1 and not isinstance(value, list):
+        return [fields.as_int(value, path)]
+    fields.as_list(value, path, what=f"a list of {responses} scores (one per response, null for none)")
+    if len(value) != responses:
+        raise LineError(f"wrong type: '{path}' must hold one score (or null) per response ({responses}), "
+                        f"got {len(value)}")
+    return [None if score is None else fields.as_int(score, f"{path}[{i}]") for i, score in enumerate(value)]
+
+
+def parse_label(value, path: str, *, responses: int, gold: bool = False) -> ParsedLabel:
+    """A label object (or a gold answer: the same without ``annotator``) of a row of ``responses``
+    responses, checked for shape only."""
     fields.as_dict(value, path)
     _unknown(value, LABEL_FIELDS - {"annotator"} if gold else LABEL_FIELDS, path)
     label = ParsedLabel()
@@ -117,7 +134,7 @@ def parse_label(value, path: str, *, gold: bool = False) -> ParsedLabel:
         raise LineError(f"wrong type: '{path}' gives both 'preference' and 'ranks'; give one")
     if value.get("scores") is not None:
         scores = fields.as_dict(value["scores"], f"{path}.scores")
-        label.scores = {str(key): fields.as_int(score, f"{path}.scores.{key}") for key, score in scores.items()}
+        label.scores = {str(key): _scores(score, f"{path}.scores.{key}", responses) for key, score in scores.items()}
     label.rationale = fields.optional_text(value, "rationale", f"{path}.rationale")
     if value.get("flags") is not None:
         flags = fields.as_list(value["flags"], f"{path}.flags")
@@ -130,7 +147,7 @@ def parse_row(obj: dict, line: int) -> ParsedRow:
     messages = fields.messages(fields.required(obj, "prompt"), "prompt")
     raw_responses = fields.as_list(fields.required(obj, "responses"), "responses", min_items=1)
     responses = [_response(value, f"responses[{i}]") for i, value in enumerate(raw_responses)]
-    labels = [parse_label(value, f"labels[{i}]") for i, value in enumerate(
+    labels = [parse_label(value, f"labels[{i}]", responses=len(responses)) for i, value in enumerate(
         fields.as_list(obj.get("labels") or [], "labels")
     )]
     seen = set()
@@ -144,7 +161,7 @@ def parse_row(obj: dict, line: int) -> ParsedRow:
         messages=messages,
         responses=responses,
         external_id=fields.external_id(obj),
-        gold=parse_label(obj["gold"], "gold", gold=True) if obj.get("gold") is not None else None,
+        gold=parse_label(obj["gold"], "gold", responses=len(responses), gold=True) if obj.get("gold") is not None else None,
         labels=labels,
         metadata=fields.json_object(obj, "metadata"),
         priority=fields.priority(obj),

@@ -9,8 +9,9 @@
 Each pair keeps the file order: the response that comes first in the file is the pair's first
 (canonical) response. Labels or gold answers given as ``ranks`` on such a row become each pair's
 preference: +1 when the pair's first response has the better (lower) rank, -1 when it has the
-worse one, 0 when the ranks are equal (allowed only where the project's scale has a tie); a
-label's rubric scores, rationale and flags go with each of its pairs. Pairs made from a row with
+worse one, 0 when the ranks are equal (allowed only where the project's scale has a tie). A
+label's rubric scores are per response, so each pair gets the scores of its own two responses, in
+the pair's order; its rationale and flags go with each of its pairs. Pairs made from a row with
 an ``id`` get the ids ``<id>#<i>-<j>`` (1-based response numbers). A pair of two identical
 responses is skipped with a warning.
 """

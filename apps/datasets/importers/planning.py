@@ -6,7 +6,9 @@
   ``step_split`` (``apps/datasets/steps.py``).
 
 Every label and gold answer is checked against the project (scale, ties, rubric, step counts) and
-put in the item's canonical response order. Nothing here touches the database.
+put in the item's canonical response order: its preference or ranks, and its rubric scores (one per
+response, so a pair of responses i and j gets scores ``[i, j]`` and a step item of response i gets
+``[i]``). Nothing here touches the database.
 """
 from dataclasses import dataclass, field
 
@@ -59,17 +61,22 @@ class PlannedItem:
     labels: list[PlannedLabel] = field(default_factory=list)
 
 
-def _label(source: ParsedLabel, **values) -> PlannedLabel:
+def _scores_of(source: ParsedLabel, positions: list[int]) -> dict[str, list[int | None]]:
+    """The label's rubric scores for the item made of the row's responses at ``positions``, in that order."""
+    return {key: [values[p] for p in positions] for key, values in source.scores.items()}
+
+
+def _label(source: ParsedLabel, positions: list[int], **values) -> PlannedLabel:
     return PlannedLabel(
-        annotator=source.annotator, scores=source.scores, rationale=source.rationale, flags=source.flags,
-        metadata=source.metadata, **values,
+        annotator=source.annotator, scores=_scores_of(source, positions), rationale=source.rationale,
+        flags=source.flags, metadata=source.metadata, **values,
     )
 
 
-def _gold_answer(source: ParsedLabel, **values) -> dict:
+def _gold_answer(source: ParsedLabel, positions: list[int], **values) -> dict:
     answer = {key: value for key, value in values.items() if value is not None}
     if source.scores:
-        answer["scores"] = source.scores
+        answer["scores"] = _scores_of(source, positions)
     if source.rationale:
         answer["rationale"] = source.rationale
     return answer
@@ -173,13 +180,14 @@ class RowPlanner:
                         raise LineError(f"out of scale: '{path}.ranks' ties responses {first + 1} and {second + 1}, "
                                         "but the project's preference scale has no tie")
                 values[path] = preference
-            gold = _gold_answer(row.gold, preference=values["gold"]) if row.gold else None
-            labels = [_label(label, preference=values[f"labels[{i}]"]) for i, label in enumerate(row.labels)]
+            positions = [first, second]
+            gold = _gold_answer(row.gold, positions, preference=values["gold"]) if row.gold else None
+            labels = [_label(label, positions, preference=values[f"labels[{i}]"]) for i, label in enumerate(row.labels)]
             external_id = row.external_id
             if external_id and len(pairs) > 1:
                 external_id = f"{external_id}#{first + 1}-{second + 1}"
             items.append(self._item(row, ItemKind.PAIR, prompt, [responses[first], responses[second]],
-                                    [first, second], external_id, gold, labels))
+                                    positions, external_id, gold, labels))
         return items, warnings
 
     # -- ranking ----------------------------------------------------------------------------------
@@ -206,9 +214,10 @@ class RowPlanner:
                                           f"{path}.preference")
             else:
                 ranks[path] = check_ranks(judgement.ranks, k, self.rules, f"{path}.ranks")
-        gold = _gold_answer(row.gold, ranks=ranks["gold"]) if row.gold else None
-        labels = [_label(label, ranks=ranks[f"labels[{i}]"]) for i, label in enumerate(row.labels)]
-        return self._item(row, ItemKind.RANKING, prompt, responses, list(range(k)), row.external_id, gold, labels)
+        positions = list(range(k))
+        gold = _gold_answer(row.gold, positions, ranks=ranks["gold"]) if row.gold else None
+        labels = [_label(label, positions, ranks=ranks[f"labels[{i}]"]) for i, label in enumerate(row.labels)]
+        return self._item(row, ItemKind.RANKING, prompt, responses, positions, row.external_id, gold, labels)
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -244,9 +253,9 @@ class RowPlanner:
                     continue
                 check_step_marks(response_marks, len(steps), f"{path}.steps", r)
                 if judgement is row.gold:
-                    gold = _gold_answer(judgement, steps=response_marks)
+                    gold = _gold_answer(judgement, [r], steps=response_marks)
                 else:
-                    labels.append(_label(judgement, step_ratings=response_marks))
+                    labels.append(_label(judgement, [r], step_ratings=response_marks))
             external_id = f"{row.external_id}#{r + 1}" if row.external_id and k > 1 else row.external_id
             items.append(self._item(row, ItemKind.STEPS, prompt, [response], [r], external_id, gold, labels))
         return items

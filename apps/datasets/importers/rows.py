@@ -36,13 +36,14 @@ class ParsedLabel:
     """A label in the row's response order. ``annotator`` is empty for a gold answer.
 
     ``steps`` is one rating per step, or (for rows with several responses) one list per response.
+    ``scores`` maps a rubric key to one score (or None) per response of the row, in row order.
     """
 
     annotator: str = ""
     preference: int | None = None
     ranks: list[int] | None = None
     steps: list | None = None
-    scores: dict[str, int] = field(default_factory=dict)
+    scores: dict[str, list[int | None]] = field(default_factory=dict)
     rationale: str = ""
     flags: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)

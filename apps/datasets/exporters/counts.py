@@ -1,0 +1,8 @@
+"""What an export wrote and what it left out, filled in while the rows stream."""
+from dataclasses import dataclass
+
+
+@dataclass
+class ExportCounts:
+    rows: int = 0
+    no_majority: int = 0  # pairs left out because their labels reach no majority (tie policy: skip)

@@ -1,0 +1,48 @@
+"""TRL preference rows (RewardTrainer, DPOTrainer) from pair items: ``{"prompt", "chosen", "rejected"}``.
+
+One row per pair item whose current labels reach a majority (``majority.py``); a pair without one
+(a tie, or votes split evenly) is skipped. Gold items count like any other unless the export
+leaves them out; their votes are the annotators' labels, not the gold answer.
+
+- Plain (explicit prompt): ``prompt`` is the question's text, ``chosen`` and ``rejected`` the
+  response texts.
+- Conversational: ``prompt`` is the message list (``{"role", "content"}``, system message and
+  earlier turns included), ``chosen`` and ``rejected`` are ``[{"role": "assistant", "content": ...}]``.
+  A file is all plain or all conversational, never mixed, so that ``datasets`` can load it: it is
+  conversational when any prompt of the project's pair items is multi-turn or has a system message
+  (or when asked to be).
+- ``margin`` (float, when asked): the mean preference strength toward the chosen response
+  (``majority.py``), which RewardTrainer subtracts inside its loss.
+"""
+from collections.abc import Iterable, Iterator
+
+from apps.datasets.selectors import ExportItem
+
+from .counts import ExportCounts
+from .majority import FIRST, verdict
+
+
+def preference_row(messages: list[dict], chosen: str, rejected: str, *, conversational: bool,
+                   margin: float | None = None) -> dict:
+    if conversational:
+        row = {"prompt": [{"role": m["role"], "content": m["content"]} for m in messages],
+               "chosen": [{"role": "assistant", "content": chosen}],
+               "rejected": [{"role": "assistant", "content": rejected}]}
+    else:
+        row = {"prompt": messages[-1]["content"], "chosen": chosen, "rejected": rejected}
+    if margin is not None:
+        row["margin"] = margin
+    return row
+
+
+def pair_rows(items: Iterable[ExportItem], *, conversational: bool, margin: bool,
+              counts: ExportCounts) -> Iterator[dict]:
+    for item in items:
+        result = verdict(label["preference"] for label in item.labels if label["preference"] is not None)
+        if result.winner is None:
+            counts.no_majority += 1
+            continue
+        first, second = item.responses
+        chosen, rejected = (first, second) if result.winner == FIRST else (second, first)
+        yield preference_row(item.messages, chosen.text, rejected.text, conversational=conversational,
+                             margin=result.margin if margin else None)

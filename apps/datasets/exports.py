@@ -1,0 +1,67 @@
+"""Exports as a stream of JSON lines: rows read a chunk at a time, written one line at a time.
+
+Nothing holds the whole project: labels come through a server-side cursor
+(``selectors.labels_for_export``), items with their labels a chunk at a time
+(``selectors.labelled_items_for_export``), and each format's module turns them into rows lazily.
+Formats, options, the majority rule and each format's fields are documented in ``exporters/``.
+"""
+import json
+from collections.abc import Iterator
+
+from apps.projects.models import Project
+
+from . import selectors
+from .exporters import ExportFormat
+from .exporters.counts import ExportCounts
+from .exporters.fastchat import battle_rows
+from .exporters.labels import label_rows
+from .exporters.options import ExportOptions
+from .exporters.ranking_pairs import ranking_pair_rows
+from .exporters.trl import pair_rows
+from .models import ItemKind
+
+CONTENT_TYPE = "application/jsonl; charset=utf-8"
+HTTP_CHUNK_CHARS = 64 * 1024
+
+
+def _conversational(project: Project, kind: str, options: ExportOptions) -> bool:
+    return options.conversational == "always" or selectors.has_conversational_prompt(project, kind=kind)
+
+
+def export_rows(project: Project, fmt: ExportFormat, options: ExportOptions, counts: ExportCounts) -> Iterator[dict]:
+    if fmt.key == "labels":
+        return label_rows(selectors.labels_for_export(project, current_only=options.current_only))
+    if fmt.key == "fastchat":
+        items = selectors.labelled_items_for_export(project, kind=ItemKind.PAIR, include_gold=options.include_gold)
+        return battle_rows(items, counts=counts)
+    kind = ItemKind.PAIR if fmt.key == "trl" else ItemKind.RANKING
+    items = selectors.labelled_items_for_export(project, kind=kind, include_gold=options.include_gold)
+    to_rows = pair_rows if fmt.key == "trl" else ranking_pair_rows
+    return to_rows(items, conversational=_conversational(project, kind, options), margin=options.margin, counts=counts)
+
+
+def export_lines(project: Project, fmt: ExportFormat, options: ExportOptions,
+                 counts: ExportCounts | None = None) -> Iterator[str]:
+    """One JSON object per line, each ending in a newline; nothing is read before the first line is asked for."""
+    counts = counts if counts is not None else ExportCounts()
+    for row in export_rows(project, fmt, options, counts):
+        counts.rows += 1
+        yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def export_chunks(project: Project, fmt: ExportFormat, options: ExportOptions,
+                  size: int = HTTP_CHUNK_CHARS) -> Iterator[str]:
+    """The lines gathered into chunks of about ``size`` characters, for an HTTP response."""
+    buffer, length = [], 0
+    for line in export_lines(project, fmt, options):
+        buffer.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def export_filename(project: Project, fmt: ExportFormat) -> str:
+    return f"{project.slug}-{fmt.key}.jsonl"

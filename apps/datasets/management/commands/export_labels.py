@@ -1,0 +1,69 @@
+"""``manage.py export_labels PROJECT --format F [--output FILE] [options]``: stream an export from the shell.
+
+Writes JSON lines to standard output, or to FILE (written beside it first and moved into place
+when complete, so a failed export never leaves a half file under the name). A summary goes to
+standard error.
+"""
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.datasets import exporters
+from apps.datasets.exporters import FORMATS
+from apps.datasets.exporters.counts import ExportCounts
+from apps.datasets.exporters.options import CONVERSATIONAL_CHOICES, GOLD_CHOICES, ExportOptions, OptionError
+from apps.datasets.exports import export_lines
+from apps.projects.models import Project
+
+
+class Command(BaseCommand):
+    help = "Export a project's labels as JSON lines: " + ", ".join(FORMATS) + "."
+
+    def add_arguments(self, parser):
+        parser.add_argument("project", help="the project's slug")
+        parser.add_argument("--format", required=True, choices=list(FORMATS), help="the export format")
+        parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument("--gold", choices=GOLD_CHOICES, default="include",
+                            help="include or leave out gold items (trl, ranking_pairs, fastchat)")
+        parser.add_argument("--margin", action="store_true",
+                            help="add TRL's margin, the mean preference strength toward the chosen side")
+        parser.add_argument("--conversational", choices=CONVERSATIONAL_CHOICES, default="auto",
+                            help="message lists when a prompt needs them (auto) or always (trl, ranking_pairs)")
+        parser.add_argument("--current-only", action="store_true", help="leave out superseded label versions (labels)")
+
+    def handle(self, *args, project, format, output=None, **options):
+        target = Project.objects.filter(slug=project).first()
+        if target is None:
+            raise CommandError(f"no project with slug {project!r}")
+        try:
+            export_options = ExportOptions.from_params({
+                "gold": options["gold"], "margin": options["margin"], "conversational": options["conversational"],
+                "current_only": options["current_only"],
+            })
+        except OptionError as error:
+            raise CommandError(str(error)) from None
+        fmt = exporters.export_format(format)
+        counts = ExportCounts()
+        lines = export_lines(target, fmt, export_options, counts)
+        if output:
+            self._write_file(output, lines)
+        else:
+            for line in lines:
+                self.stdout.write(line, ending="")
+        skipped = f", {counts.no_majority} pairs without a majority skipped" if counts.no_majority else ""
+        where = output or "standard output"
+        self.stderr.write(f"Exported {counts.rows} {fmt.key} rows of {target.slug} to {where}{skipped}")
+
+    @staticmethod
+    def _write_file(path: str, lines) -> None:
+        partial = f"{path}.part"
+        try:
+            with open(partial, "w", encoding="utf-8") as handle:
+                for line in lines:
+                    handle.write(line)
+            os.replace(partial, path)
+        except OSError as error:
+            raise CommandError(f"cannot write {path}: {error.strerror}") from None
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
