@@ -54,6 +54,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# X-DB-Queries on every response (apps/core/query_count.py), for load tests; off unless QUERY_COUNT_HEADER=1.
+QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)
+if QUERY_COUNT_HEADER:
+    MIDDLEWARE.insert(0, "apps.core.query_count.QueryCountMiddleware")
+
 ROOT_URLCONF = "annotation_platform.urls"
 WSGI_APPLICATION = "annotation_platform.wsgi.application"
 

@@ -162,3 +162,35 @@ def test_next_item_costs_few_queries(project, annotator):
     # The test's own transaction turns the service's BEGIN/COMMIT into savepoints: not counted.
     queries = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert a is not None and len(queries) <= 4, queries  # open lookup, pick (gold, then not), insert
+
+
+def test_a_pick_that_lost_the_race_for_the_last_slot_picks_again(project, annotator, lead, monkeypatch):
+    """The pick reads leases in a snapshot taken before it locks the item; the insert re-checks the slot."""
+    from apps.labeling import services
+
+    project.overlap = 1
+    project.save()
+    load(project, n=2)
+    Item.objects.update(overlap=1)
+    taken = next_assignment(project=project, user=lead)
+    real_pick, calls = services._pick, []
+
+    def stale_pick(project, user, *, gold, now):  # first sees the leased item as free, as a stale snapshot would
+        calls.append(gold)
+        return Item.objects.get(pk=taken.item_id) if len(calls) == 1 else real_pick(project, user, gold=gold, now=now)
+
+    monkeypatch.setattr(services, "_pick", stale_pick)
+    mine = next_assignment(project=project, user=annotator)
+    assert mine is not None and mine.item_id != taken.item_id
+    assert Assignment.objects.filter(item_id=taken.item_id).count() == 1
+
+
+def test_an_open_assignment_on_an_item_filled_meanwhile_is_retired(project, annotator, lead):
+    load(project, n=2)  # overlap 2
+    stuck = next_assignment(project=project, user=annotator)
+    other = make_user("other")
+    Label.objects.create(item_id=stuck.item_id, annotator=lead)
+    Label.objects.create(item_id=stuck.item_id, annotator=other)  # full, while the lease is still live
+    fresh = next_assignment(project=project, user=annotator)
+    assert fresh.item_id != stuck.item_id
+    assert Assignment.objects.get(pk=stuck.pk).status == AssignmentStatus.EXPIRED

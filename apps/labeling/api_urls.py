@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import api
+
+urlpatterns = [
+    path("projects/<slug:slug>/assignments/next/", api.NextAssignmentApi.as_view(), name="api-assignment-next"),
+    path("projects/<slug:slug>/assignments/<int:pk>/submit/", api.SubmitApi.as_view(), name="api-assignment-submit"),
+    path("projects/<slug:slug>/assignments/<int:pk>/skip/", api.SkipApi.as_view(), name="api-assignment-skip"),
+    path("projects/<slug:slug>/labels/mine/", api.MyLabelListApi.as_view(), name="api-my-labels"),
+    path("projects/<slug:slug>/labels/mine/<int:pk>/", api.MyLabelDetailApi.as_view(), name="api-my-label"),
+]

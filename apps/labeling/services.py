@@ -11,16 +11,15 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.datasets.models import Item
+from apps.datasets.models import Item, Prompt
 from apps.projects.models import Project
 
-from . import judgements
+from . import judgements, selectors
 from .models import Assignment, AssignmentStatus, Label, LabelSource
 from .rubric_cache import rubric_rules
+from .selectors import from_row, sql_columns, sql_table
 
 
 class LabelRefused(Exception):
@@ -32,27 +31,41 @@ class LabelRefused(Exception):
         self.code = code
 
 
-def _live_leases(now, *, exclude_annotator=None):
-    leases = Assignment.objects.filter(item=OuterRef("pk"), status=AssignmentStatus.OPEN, expires_at__gt=now)
-    if exclude_annotator is not None:
-        leases = leases.exclude(annotator=exclude_annotator)
-    counted = leases.order_by().values("item").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def _pick(project: Project, user, *, gold: bool, now) -> Item | None:
-    """The best open item for this annotator, locked; items others hold locked are skipped, not waited on."""
-    mine = Assignment.objects.filter(item=OuterRef("pk"), annotator=user)
-    return (
-        Item.objects.filter(project=project, is_gold=gold, labels_count__lt=F("overlap"))
-        .exclude(Exists(mine))
-        .alias(live=_live_leases(now))
-        .filter(labels_count__lt=F("overlap") - F("live"))
-        .order_by("-priority", "id")
-        .select_related("prompt")
-        .select_for_update(skip_locked=True, of=("self",))
-        .first()
-    )
+    """The best open item for this annotator, with its prompt, locked; items others hold locked are
+    skipped, not waited on.
+
+    PostgreSQL walks the ``item_queue_open`` index in queue order and stops at the first item that
+    passes: no scan of the project. Both per-item checks are scalar ``COUNT`` subqueries compared with
+    ``<``, which it runs per candidate as index probes (the annotator's own assignment by the unique
+    (item, annotator) index, live leases by the open-by-item index) and whose default selectivity keeps
+    that plan. As ``NOT EXISTS`` the first became an anti-join that, with statistics taken while the
+    assignments table was small, read all the annotator's assignments for every candidate; as
+    ``IS NULL`` it was estimated so selective that the planner sorted every open item instead.
+    Hand-written (see ``selectors.from_row``): this runs for every item handed out.
+    """
+    assignments, items = sql_table(Assignment), sql_table(Item)
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else " FOR UPDATE"
+        lock += " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql_columns(Item, 'i')}, {sql_columns(Prompt, 'p')} FROM {items} i "
+            f"JOIN {sql_table(Prompt)} p ON p.id = i.prompt_id "
+            f"WHERE i.project_id = %s AND i.is_gold = %s AND i.labels_count < i.overlap "
+            f"AND (SELECT COUNT(*) FROM {assignments} m WHERE m.item_id = i.id AND m.annotator_id = %s) < 1 "
+            f"AND i.labels_count < i.overlap - (SELECT COUNT(*) FROM {assignments} l WHERE l.item_id = i.id "
+            f"AND l.status = %s AND l.expires_at > %s) "
+            f"ORDER BY i.priority DESC, i.id ASC LIMIT 1{lock}",
+            [project.pk, gold, user.pk, AssignmentStatus.OPEN, now],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    item, end = from_row(Item, row)
+    item.prompt = from_row(Prompt, row, end)[0]
+    return item
 
 
 def _response_count(item: Item) -> int:
@@ -81,16 +94,15 @@ def next_assignment(*, project: Project, user, open_assignment: Assignment | Non
     """
     now = timezone.now()
     lease = timedelta(minutes=project.lease_minutes)
-    current = open_assignment or (
-        Assignment.objects.filter(project=project, annotator=user, status=AssignmentStatus.OPEN)
-        .select_related("item__prompt").first()
-    )
+    current = open_assignment or selectors.open_assignment(project, user)
     if current is not None:
-        if current.expires_at > now:
+        live = current.expires_at > now
+        if live and current.item.labels_count < current.item.overlap:
             return current
-        # The lease ran out: keep the item if its slot is still free, else let it go.
-        item = Item.objects.select_for_update().get(pk=current.item_id)
-        if _room_for(item, user, now):
+        # The lease ran out: keep the item if its slot is still free, else let it go. A live lease on an item
+        # that others filled meanwhile (two picks raced for its last slot) can never be submitted: let it go too.
+        item = None if live else Item.objects.select_for_update().get(pk=current.item_id)
+        if item is not None and _room_for(item, user, now):
             current.expires_at = now + lease
             current.save(update_fields=["expires_at"])
             return current
@@ -98,32 +110,43 @@ def next_assignment(*, project: Project, user, open_assignment: Assignment | Non
         current.save(update_fields=["status", "finished_at"])
 
     want_gold = project.gold_rate > 0 and random.random() < project.gold_rate
-    item = _pick(project, user, gold=want_gold, now=now) or _pick(project, user, gold=not want_gold, now=now)
-    if item is None:
-        return None
-    created = _create_assignment(
-        project=project, item=item, user=user, shown_order=_shown_order(project, _response_count(item)),
-        now=now, expires_at=now + lease,
-    )
-    if created is None:
-        # Another request of the same annotator opened one first (double click, two tabs): use it.
-        return Assignment.objects.select_related("item__prompt").get(
-            project=project, annotator=user, status=AssignmentStatus.OPEN
+    for _attempt in range(5):
+        item = _pick(project, user, gold=want_gold, now=now) or _pick(project, user, gold=not want_gold, now=now)
+        if item is None:
+            return None
+        created = _create_assignment(
+            project=project, item=item, user=user, shown_order=_shown_order(project, _response_count(item)),
+            now=now, expires_at=now + lease,
         )
-    return created
+        if created is not None:
+            return created
+        # Another request of the same annotator opened one first (double click, two tabs): use it.
+        mine = selectors.open_assignment(project, user)
+        if mine is not None:
+            return mine
+        # Else the item's last slot was leased by a pick that committed while ours ran: pick again.
+    return None
 
 
 def _create_assignment(*, project, item, user, shown_order, now, expires_at) -> Assignment | None:
-    """Insert the assignment in one statement; None when a unique constraint says it exists already.
+    """Insert the assignment in one statement; None when a unique constraint says it exists already, or
+    when the item has no free slot left.
 
-    ``ON CONFLICT DO NOTHING`` keeps the surrounding transaction usable without a savepoint.
+    The pick read the item's leases in a snapshot taken before it locked the row, so a lease committed in
+    between (another pick of the same item) was not seen. This statement runs after the lock is held, in a
+    fresh snapshot, and inserts only if the slot is still free. ``ON CONFLICT DO NOTHING`` keeps the
+    surrounding transaction usable without a savepoint.
     """
     table = connection.ops.quote_name(Assignment._meta.db_table)
+    items = connection.ops.quote_name(Item._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (project_id, item_id, annotator_id, status, shown_order, created_at, expires_at, "
-            "skip_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING RETURNING id",
-            [project.pk, item.pk, user.pk, AssignmentStatus.OPEN, json.dumps(shown_order), now, expires_at],
+            f"skip_reason) SELECT %s, %s, %s, %s, %s, %s, %s, '' FROM {items} i WHERE i.id = %s "
+            f"AND i.labels_count + (SELECT COUNT(*) FROM {table} a WHERE a.item_id = i.id AND a.status = %s "
+            "AND a.expires_at > %s AND a.annotator_id <> %s) < i.overlap ON CONFLICT DO NOTHING RETURNING id",
+            [project.pk, item.pk, user.pk, AssignmentStatus.OPEN, json.dumps(shown_order), now, expires_at,
+             item.pk, AssignmentStatus.OPEN, now, user.pk],
         )
         row = cursor.fetchone()
     if row is None:
@@ -160,7 +183,31 @@ def _insert_label(**fields) -> Label:
         raise
 
 
-@transaction.atomic
+def _locked_assignment(project: Project, user, assignment_id: int) -> Assignment | None:
+    """The annotator's assignment with its item, both rows locked (``FOR UPDATE OF a, i``).
+
+    Hand-written (see ``selectors.from_row``): this runs for every label submitted.
+    """
+    if not -(2**63) <= assignment_id < 2**63:
+        return None  # beyond any id: not a database error
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " FOR UPDATE OF a, i" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {sql_columns(Assignment, 'a')}, {sql_columns(Item, 'i')} FROM {sql_table(Assignment)} a "
+            f"JOIN {sql_table(Item)} i ON i.id = a.item_id WHERE a.id = %s AND a.project_id = %s "
+            f"AND a.annotator_id = %s{lock}",
+            [assignment_id, project.pk, user.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    assignment, end = from_row(Assignment, row)
+    assignment.item = from_row(Item, row, end)[0]
+    return assignment
+
+
 def submit_label(
     *, project: Project, user, assignment_id: int, judgement: judgements.Judgement, rubric_version_id: int | None,
     source: str = LabelSource.UI,
@@ -170,17 +217,25 @@ def submit_label(
     Submitting again (double click, network retry) returns the label already stored. A submit on an
     assignment whose lease ran out is taken only if nobody else took the slot meanwhile.
     """
-    now = timezone.now()
-    assignment = (
-        Assignment.objects.select_related("item")
-        .select_for_update(of=("self", "item"))
-        .filter(pk=assignment_id, project=project, annotator=user)
-        .first()
+    label, _created = submit_label_once(
+        project=project, user=user, assignment_id=assignment_id, judgement=judgement,
+        rubric_version_id=rubric_version_id, source=source,
     )
+    return label
+
+
+@transaction.atomic
+def submit_label_once(
+    *, project: Project, user, assignment_id: int, judgement: judgements.Judgement, rubric_version_id: int | None,
+    source: str = LabelSource.UI,
+) -> tuple[Label, bool]:
+    """``submit_label``, also saying whether this call stored the label (False: a repeat got the stored one)."""
+    now = timezone.now()
+    assignment = _locked_assignment(project, user, assignment_id)
     if assignment is None:
         raise LabelRefused("This assignment is not yours or does not exist.", "not_found")
     if assignment.status == AssignmentStatus.SUBMITTED:
-        return Label.objects.get(assignment=assignment)
+        return Label.objects.get(assignment=assignment), False
     if assignment.status != AssignmentStatus.OPEN:
         raise LabelRefused(
             "You skipped this item." if assignment.status == AssignmentStatus.SKIPPED
@@ -201,7 +256,7 @@ def submit_label(
         shown_order=assignment.shown_order, source=source, **vars(canonical),
     )
     Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED, finished_at=now)
-    return label
+    return label, True
 
 
 @transaction.atomic

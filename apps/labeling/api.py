@@ -1,0 +1,199 @@
+"""Labelling API: the next item, submit, skip, and the caller's own labels. Any member of the project may label.
+
+Thin views: ``project_for`` resolves the project and role in one query (404 without a role), the
+services do the work, refusals become 409 with the service's code and message. Everything an
+annotator sends and gets is in the order the responses were shown (see ``serializers``).
+"""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.api import error_responses, paginated, paginated_response
+from apps.accounts.selectors import project_for
+from apps.accounts.serializers import ErrorSerializer
+
+from . import selectors, services
+from .judgements import Judgement
+from .models import LabelSource
+from .serializers import (
+    AssignmentSerializer,
+    JudgementInputSerializer,
+    LabelDetailSerializer,
+    LabelListSerializer,
+    LabelSerializer,
+    SkipInputSerializer,
+    SkippedSerializer,
+)
+
+TAG = "labelling"
+REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description="Refused; error.code says why: lease_lost (the lease ran out and someone else took the slot, or "
+                "you skipped it: ask for the next item), item_full, already_labelled, not_open, not_current."
+)
+
+
+class Refused(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "This cannot be done now."
+
+
+def _refusal(refused: services.LabelRefused) -> exceptions.APIException:
+    if refused.code == "not_found":
+        return exceptions.NotFound(refused.message)
+    return Refused(refused.message, code=refused.code)
+
+
+class NextAssignmentApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="assignments_next", tags=[TAG], request=None,
+        summary="Get the next item to label (your open one first)",
+        description="Returns your open assignment if you have one (a reload keeps it), else leases a new item. "
+                    "Responses come lettered A, B, … in a per-assignment order; the item's canonical order, gold "
+                    "status, hidden reference and the responses' model names are never shown.",
+        responses={
+            200: AssignmentSerializer,
+            204: OpenApiResponse(description="Nothing left for you to label in this project."),
+            **error_responses(401, 404),
+        },
+    )
+    def post(self, request, slug):
+        project, _role = project_for(request.user, slug)
+        assignment = services.next_assignment(project=project, user=request.user)
+        if assignment is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = {
+            "assignment": assignment,
+            "rubric_version": selectors.rubric_number(project.current_rubric_id),
+            "item": selectors.item_view(assignment.item, assignment.shown_order),
+        }
+        return Response(AssignmentSerializer(data).data)
+
+
+class SubmitApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="assignments_submit", tags=[TAG], request=JudgementInputSerializer,
+        summary="Submit the label for an assignment (idempotent)",
+        description="Values are in the shown order. Submitting the same assignment again stores nothing new and "
+                    "returns the label stored the first time with 200.",
+        responses={
+            201: OpenApiResponse(LabelSerializer, description="Stored."),
+            200: OpenApiResponse(LabelSerializer, description="Already stored by an earlier submit: that label."),
+            409: REFUSED,
+            **error_responses(400, 401, 404),
+        },
+    )
+    def post(self, request, slug, pk):
+        project, _role = project_for(request.user, slug)
+        serializer = JudgementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            label, created = services.submit_label_once(
+                project=project, user=request.user, assignment_id=pk, judgement=serializer.judgement(),
+                rubric_version_id=project.current_rubric_id, source=LabelSource.API,
+            )
+        except services.LabelRefused as refused:
+            raise _refusal(refused) from None
+        return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class SkipApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="assignments_skip", tags=[TAG], request=SkipInputSerializer,
+        summary="Skip an open assignment, saying why",
+        responses={200: SkippedSerializer, 409: REFUSED, **error_responses(400, 401, 404)},
+    )
+    def post(self, request, slug, pk):
+        project, _role = project_for(request.user, slug)
+        serializer = SkipInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            assignment = services.skip_assignment(
+                project=project, user=request.user, assignment_id=pk, reason=serializer.validated_data["reason"]
+            )
+        except services.LabelRefused as refused:
+            if selectors.assignment_of(project, request.user, pk) is None:
+                raise exceptions.NotFound("No such assignment of yours in this project.") from None
+            raise _refusal(refused) from None
+        return Response(SkippedSerializer(assignment).data)
+
+
+class MyLabelListApi(APIView):
+    @extend_schema(
+        operation_id="labels_mine_list", tags=[TAG],
+        summary="Your current labels in this project, newest first",
+        responses={200: paginated(LabelListSerializer, "PaginatedMyLabelList"), **error_responses(401, 404)},
+    )
+    def get(self, request, slug):
+        project, _role = project_for(request.user, slug)
+        return paginated_response(
+            request=request, view=self, queryset=selectors.my_labels(project, request.user),
+            serializer_class=LabelListSerializer,
+        )
+
+
+class MyLabelDetailApi(APIView):
+    parser_classes = [JSONParser]
+
+    def _label(self, request, slug, pk):
+        project, _role = project_for(request.user, slug)
+        label = selectors.label_of(project, request.user, pk)
+        if label is None:
+            raise exceptions.NotFound("No such label of yours in this project.")
+        return project, label
+
+    @extend_schema(
+        operation_id="labels_mine_retrieve", tags=[TAG],
+        summary="One of your labels, with the item as shown and the versions it replaced",
+        responses={200: LabelDetailSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request, slug, pk):
+        _project, label = self._label(request, slug, pk)
+        return Response(LabelDetailSerializer(label).data)
+
+    @extend_schema(
+        operation_id="labels_mine_update", tags=[TAG], request=JudgementInputSerializer,
+        summary="Change your label: stored as a new version, the old one kept",
+        description="The whole label, in the shown order (as GET returns it).",
+        responses={200: LabelDetailSerializer, 409: REFUSED, **error_responses(400, 401, 404)},
+    )
+    def put(self, request, slug, pk):
+        return self._edit(request, slug, pk, partial=False)
+
+    @extend_schema(
+        operation_id="labels_mine_partial_update", tags=[TAG], request=JudgementInputSerializer,
+        summary="Change part of your label: stored as a new version, the old one kept",
+        description="Fields left out keep their values; ``scores`` merges by dimension key.",
+        responses={200: LabelDetailSerializer, 409: REFUSED, **error_responses(400, 401, 404)},
+    )
+    def patch(self, request, slug, pk):
+        return self._edit(request, slug, pk, partial=True)
+
+    def _edit(self, request, slug, pk, *, partial: bool):
+        project, label = self._label(request, slug, pk)
+        if not label.is_current:
+            raise Refused("This version has been replaced; edit the current one.", code="not_current")
+        serializer = JudgementInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        given = serializer.validated_data
+        if partial:
+            before = {**selectors.shown_values(label), "active_ms": label.active_ms}
+            given = {**before, **given, "scores": {**before["scores"], **given.get("scores", {})}}
+        try:
+            new = services.edit_label(
+                project=project, user=request.user, label_id=label.pk,
+                judgement=Judgement(**given),
+                rubric_version_id=project.current_rubric_id, source=LabelSource.API,
+            )
+        except services.LabelRefused as refused:
+            raise _refusal(refused) from None
+        return Response(LabelDetailSerializer(new).data)

@@ -1,0 +1,136 @@
+"""What the labelling API reads and writes.
+
+Everything an annotator sends or gets back is in the order the responses were SHOWN to them
+(A, B, …): a preference of 1 means "A is better", ``scores`` lists run A, B, …, and a label read
+back is turned into that same order, so what the API returns can be sent back as an edit. The
+canonical order, gold status, hidden references and model names never reach the annotator.
+"""
+from rest_framework import serializers
+
+from apps.accounts.serializers import StrictSerializer
+from apps.datasets.serializers import MessageSerializer
+
+from . import judgements, selectors
+from .models import AssignmentStatus
+
+
+class ShownResponseSerializer(serializers.Serializer):
+    letter = serializers.CharField(help_text="A, B, … in the order shown.")
+    text = serializers.CharField(source="response.text")
+    steps = serializers.ListField(
+        child=serializers.CharField(), source="response.steps", allow_null=True,
+        help_text="The solution's steps (step-marking items only).",
+    )
+
+
+class ShownItemSerializer(serializers.Serializer):
+    """An item as the annotator sees it; its responses in their shown order."""
+
+    id = serializers.IntegerField(source="item.id")
+    kind = serializers.CharField(source="item.kind")
+    prompt = MessageSerializer(source="prompt.messages", many=True)
+    responses = ShownResponseSerializer(many=True)
+
+
+class AssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="assignment.pk")
+    expires_at = serializers.DateTimeField(source="assignment.expires_at", help_text="When the lease runs out.")
+    rubric_version = serializers.IntegerField(
+        allow_null=True, help_text="Number of the rubric version to score against (GET …/rubric/versions/{number}/)."
+    )
+    item = ShownItemSerializer()
+
+
+class JudgementInputSerializer(StrictSerializer):
+    """A label in shown order. Which fields are required depends on the item's kind and the rubric."""
+
+    preference = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="Pairs: positive means A (shown first) is better; 2 much better, 1 better, 0 tie "
+                  "(on the project's scale).",
+    )
+    ranks = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_null=True, max_length=8,
+        help_text="Rankings: the rank of each shown response, 1 = best.",
+    )
+    step_ratings = serializers.ListField(
+        child=serializers.IntegerField(allow_null=True), required=False, allow_null=True, max_length=10_000,
+        help_text="Step items: 1 (correct), 0 (neutral), -1 (wrong) or null per step.",
+    )
+    scores = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField(allow_null=True), max_length=8),
+        required=False, help_text="Rubric dimension key → one score per shown response.",
+    )
+    rationale = serializers.CharField(
+        required=False, allow_blank=True, max_length=judgements.MAX_RATIONALE, trim_whitespace=False,
+    )
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(judgements.FLAGS.items())), required=False, max_length=10,
+    )
+    active_ms = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=judgements.MAX_ACTIVE_MS,
+        help_text="Active time on the item in milliseconds.",
+    )
+
+    def judgement(self) -> judgements.Judgement:
+        return judgements.Judgement(**self.validated_data)
+
+
+class SkipInputSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+
+
+class SkippedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AssignmentStatus.choices)
+    skip_reason = serializers.CharField()
+    finished_at = serializers.DateTimeField()
+
+
+class LabelSerializer(serializers.Serializer):
+    """One of the caller's labels, in the order its responses were shown to them."""
+
+    id = serializers.IntegerField()
+    item = serializers.IntegerField()
+    assignment = serializers.IntegerField(allow_null=True)
+    version = serializers.IntegerField(help_text="1 for the first submit; each edit adds a new version.")
+    is_current = serializers.BooleanField()
+    rubric_version = serializers.IntegerField(allow_null=True, help_text="Rubric version number.")
+    preference = serializers.IntegerField(allow_null=True)
+    ranks = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    step_ratings = serializers.ListField(child=serializers.IntegerField(allow_null=True), allow_null=True)
+    scores = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField(allow_null=True)))
+    rationale = serializers.CharField(allow_blank=True)
+    flags = serializers.ListField(child=serializers.CharField())
+    active_ms = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def label_data(self, label) -> dict:
+        return {
+            **selectors.shown_values(label),
+            "id": label.pk, "item": label.item_id, "assignment": label.assignment_id, "version": label.version,
+            "is_current": label.is_current, "rubric_version": selectors.rubric_number(label.rubric_version_id),
+            "active_ms": label.active_ms, "created_at": label.created_at,
+        }
+
+    def to_representation(self, label):
+        return super().to_representation(self.label_data(label))
+
+
+class LabelListSerializer(LabelSerializer):
+    prompt = serializers.CharField(help_text="The question answered (the prompt's last user turn), shortened.")
+
+    def label_data(self, label) -> dict:
+        return {**super().label_data(label), "prompt": label.item.prompt.text[:200]}
+
+
+class LabelDetailSerializer(LabelSerializer):
+    shown_item = ShownItemSerializer(help_text="The item as it was shown when labelled.")
+    history = LabelSerializer(many=True, help_text="The versions this one replaced, newest first.")
+
+    def label_data(self, label) -> dict:
+        return {
+            **super().label_data(label),
+            "shown_item": selectors.label_item_view(label),
+            "history": selectors.label_history(label)[1:],
+        }

@@ -1,0 +1,59 @@
+"""Hostile prompts, responses, guidelines and anchors render inert on the annotator's pages."""
+import json
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.models import Membership, Role
+from apps.datasets.services import import_file
+from apps.labeling.judgements import Judgement
+from apps.labeling.services import next_assignment, submit_label
+from apps.projects.services import DimensionSpec, current_rubric, project_create
+from tests.conftest import login
+from tests.test_xss import ALL, IMG, SCRIPT, SVG, assert_inert
+
+
+@pytest.fixture
+def hostile(lead, annotator):
+    project = project_create(
+        user=lead, name=f"Evil {SCRIPT}", slug="evil", guidelines=f"# Rules\n\n{ALL}",
+        dimensions=[DimensionSpec("harm", f"Harm {SVG}", f"About {ALL}", 1, 3, {"1": SCRIPT, "2": ALL, "3": IMG})],
+    )
+    Membership.objects.create(user=annotator, project=project, role=Role.ANNOTATOR)
+    rows = [{"id": "x", "prompt": [{"role": "system", "content": ALL}, {"role": "user", "content": ALL}],
+             "responses": [f"{ALL}\n\n```html\n{SCRIPT}\n```", f"$x{SCRIPT}$ {ALL}"]},
+            {"id": "y", "prompt": ALL, "responses": ["plain", ALL]}]
+    batch = import_file(project=project, user=None, data="\n".join(map(json.dumps, rows)).encode(),
+                        filename="x.jsonl", fmt="native")
+    assert batch.status == "accepted", batch.errors
+    return project
+
+
+def test_item_page_is_inert(client, hostile, annotator):
+    html = login(client, annotator).get(reverse("labeling:work", args=["evil"])).content.decode()
+    assert_inert(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text
+
+
+def test_validation_error_page_is_inert(client, hostile, annotator):
+    assignment = next_assignment(project=hostile, user=annotator)
+    response = login(client, annotator).post(
+        reverse("labeling:work", args=["evil"]),
+        {"assignment_id": assignment.pk, "preference": SCRIPT, "rationale": SCRIPT, "score-harm-0": IMG},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert_inert(response.content.decode())
+
+
+def test_home_mine_and_edit_pages_are_inert(client, hostile, annotator):
+    assignment = next_assignment(project=hostile, user=annotator)
+    label = submit_label(project=hostile, user=annotator, assignment_id=assignment.pk,
+                         judgement=Judgement(preference=1, scores={"harm": [1, 2]}, rationale=ALL),
+                         rubric_version_id=current_rubric(hostile).pk)
+    login(client, annotator)
+    for url in (reverse("labeling:home"), reverse("labeling:mine", args=["evil"]),
+                reverse("labeling:edit", args=["evil", label.pk])):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert_inert(response.content.decode())
