@@ -36,12 +36,13 @@ def _pick(project: Project, user, *, gold: bool, now) -> Item | None:
     skipped, not waited on.
 
     PostgreSQL walks the ``item_queue_open`` index in queue order and stops at the first item that
-    passes: no scan of the project. Both per-item checks are scalar ``COUNT`` subqueries compared with
-    ``<``, which it runs per candidate as index probes (the annotator's own assignment by the unique
-    (item, annotator) index, live leases by the open-by-item index) and whose default selectivity keeps
-    that plan. As ``NOT EXISTS`` the first became an anti-join that, with statistics taken while the
-    assignments table was small, read all the annotator's assignments for every candidate; as
-    ``IS NULL`` it was estimated so selective that the planner sorted every open item instead.
+    passes: no scan of the project. Both per-item checks are correlated subqueries that can only look up
+    the candidate item's own assignments (a few rows, by the item index) and that the planner keeps as
+    per-candidate filters, whatever its statistics say. Written as ``NOT EXISTS`` the "not mine" check
+    became an anti-join that, with statistics taken while the assignments table was small, read all the
+    annotator's assignments for every candidate; as ``COUNT(…) WHERE annotator = me`` it could pick the
+    annotator index with the same effect; as ``IS NULL`` it was estimated so selective that the planner
+    sorted every open item instead of walking the index.
     Hand-written (see ``selectors.from_row``): this runs for every item handed out.
     """
     assignments, items = sql_table(Assignment), sql_table(Item)
@@ -54,7 +55,7 @@ def _pick(project: Project, user, *, gold: bool, now) -> Item | None:
             f"SELECT {sql_columns(Item, 'i')}, {sql_columns(Prompt, 'p')} FROM {items} i "
             f"JOIN {sql_table(Prompt)} p ON p.id = i.prompt_id "
             f"WHERE i.project_id = %s AND i.is_gold = %s AND i.labels_count < i.overlap "
-            f"AND (SELECT COUNT(*) FROM {assignments} m WHERE m.item_id = i.id AND m.annotator_id = %s) < 1 "
+            f"AND %s NOT IN (SELECT m.annotator_id FROM {assignments} m WHERE m.item_id = i.id) "
             f"AND i.labels_count < i.overlap - (SELECT COUNT(*) FROM {assignments} l WHERE l.item_id = i.id "
             f"AND l.status = %s AND l.expires_at > %s) "
             f"ORDER BY i.priority DESC, i.id ASC LIMIT 1{lock}",
