@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/annotation_platform
 
-.PHONY: install install-test run test migrate seed bench clean
+.PHONY: install install-test run test migrate seed bench bench-annotate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: install-test
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=bench $(BIN)/python bench/import_speed.py
+
+# Annotations/s over HTTP (gunicorn, 8 annotators); ITEMS=200000 for the large-project figure.
+bench-annotate: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=bench $(BIN)/python bench/annotate_load.py --items $${ITEMS:-2000}
 
 clean:
 	rm -rf $(VENV) var staticfiles

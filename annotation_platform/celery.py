@@ -1,4 +1,4 @@
-"""The Celery application. Tasks live in ``worker/tasks.py``; queues are ``default`` and ``gpu``."""
+"""The Celery application. Tasks live in the ``worker/tasks/`` package; queues are ``default`` and ``gpu``."""
 import os
 
 from celery import Celery

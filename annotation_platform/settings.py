@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.datasets",
     "apps.labeling",
+    "apps.quality",
+    "apps.rewardmodels",
 ]
 
 MIDDLEWARE = [

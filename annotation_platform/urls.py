@@ -7,6 +7,8 @@ api_patterns = [
     path("", include("apps.projects.api_urls")),
     path("", include("apps.datasets.api_urls")),
     path("", include("apps.labeling.api_urls")),
+    path("", include("apps.quality.api_urls")),
+    path("", include("apps.rewardmodels.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -18,4 +20,6 @@ urlpatterns = [
     path("", include("apps.projects.urls")),
     path("", include("apps.datasets.urls")),
     path("", include("apps.labeling.urls")),
+    path("", include("apps.quality.urls")),
+    path("", include("apps.rewardmodels.urls")),
 ]

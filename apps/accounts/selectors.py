@@ -40,7 +40,7 @@ def project_for(user, slug: str, min_role: str = Role.ANNOTATOR) -> tuple[Projec
     project = None
     if user and user.is_authenticated and user.is_active:
         # One query: the project with the caller's membership role beside it.
-        member_role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+        member_role = Membership.objects.filter(project=OuterRef("pk"), user=user).order_by().values("role")[:1]
         rubric = RubricVersion.objects.filter(project=OuterRef("pk")).order_by("-number").values("pk")[:1]
         project = (
             Project.objects.filter(slug=slug)
