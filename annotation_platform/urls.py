@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("apps.labeling.api_urls")),
     path("", include("apps.quality.api_urls")),
     path("", include("apps.rewardmodels.api_urls")),
+    path("", include("apps.audit.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -22,4 +23,8 @@ urlpatterns = [
     path("", include("apps.labeling.urls")),
     path("", include("apps.quality.urls")),
     path("", include("apps.rewardmodels.urls")),
+    path("", include("apps.audit.urls")),
 ]
+
+handler400 = "apps.core.api_errors.bad_request"
+handler404 = "apps.core.api_errors.not_found"

@@ -150,6 +150,7 @@ def _start_gunicorn(args) -> subprocess.Popen:
     env = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "annotation_platform.settings", "QUERY_COUNT_HEADER": "1",
         "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret",
+        "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0", "SECURE_HSTS_SECONDS": "0",  # plain HTTP on 127.0.0.1
         "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
     }
     command = [

@@ -20,7 +20,9 @@ case "$(printf '%s' "${DEBUG:-0}" | tr '[:upper:]' '[:lower:]')" in
   *) "$BIN/python" manage.py collectstatic --noinput --verbosity 0 ;;
 esac
 
-"$BIN/celery" -A annotation_platform worker -Q default,gpu --concurrency 1 --loglevel INFO &
+# -B: the worker also runs Celery beat (retraining policies, stale-run checks; settings.CELERY_BEAT_SCHEDULE).
+"$BIN/celery" -A annotation_platform worker -Q default,gpu --concurrency 1 --loglevel INFO \
+  -B --schedule "$var_dir/celerybeat-schedule" &
 worker=$!
 "$BIN/gunicorn" annotation_platform.wsgi:application --bind "$HOST:$PORT" \
   --workers "$WEB_CONCURRENCY" --threads 4 --access-logfile - &

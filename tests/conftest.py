@@ -8,6 +8,15 @@ from apps.projects.services import DimensionSpec, project_create
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (login-throttling counters live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def make_user(username: str, **extra) -> User:
     return User.objects.create_user(username=username, password=PASSWORD, **extra)
 
@@ -101,3 +110,17 @@ def rubric_form_data(guidelines: str, dimensions: list[dict], *, initial: int | 
             row["DELETE"] = "on"
         data.update({f"dims-{i}-{name}": value for name, value in row.items()})
     return data
+
+
+@pytest.fixture(autouse=True)
+def _reward_model_tasks_off(request, monkeypatch, settings, tmp_path_factory):
+    """Under CELERY_TASK_ALWAYS_EAGER, starting a training run or promoting a version would train or rescore a real
+    model inside the request. Tests only record those tasks (and keep MODEL_STORE out of var/); the worker test
+    (tests/test_rewardmodels_worker.py) runs them for real on a Celery worker."""
+    settings.MODEL_STORE = tmp_path_factory.mktemp("model_store")
+    if request.module.__name__.endswith("test_rewardmodels_worker"):
+        return
+    from worker.tasks import rewardmodels as tasks
+
+    for task in (tasks.train, tasks.rescore, tasks.evaluate):
+        monkeypatch.setattr(task, "apply_async", lambda *args, **kwargs: type("Sent", (), {"id": "recorded"})())

@@ -101,7 +101,8 @@ def test_api_errors_name_the_problem(api, project, lead):
     unknown = api.get(f"/api/projects/{project.slug}/exports/xml/")
     assert unknown.status_code == 404
     assert unknown.json()["error"]["message"] == (
-        "Unknown export format 'xml'; the formats are labels, trl, ranking_pairs, fastchat.")
+        "Unknown export format 'xml'; the formats are labels, trl, ranking_pairs, fastchat, step_labels, "
+        "trl_stepwise, prm800k.")
     bad = api.get(f"/api/projects/{project.slug}/exports/trl/", {"gold": "maybe"})
     assert bad.status_code == 400
     assert bad.json()["error"] == {
@@ -140,5 +141,6 @@ def test_export_is_documented_in_the_schema():
     operation = schema["paths"]["/api/projects/{slug}/exports/{export_format}/"]["get"]
     assert list(operation["responses"]["200"]["content"]) == ["application/jsonl"]
     params = {p["name"]: p for p in operation["parameters"]}
-    assert params["export_format"]["schema"]["enum"] == ["fastchat", "labels", "ranking_pairs", "trl"]
+    assert params["export_format"]["schema"]["enum"] == ["fastchat", "labels", "prm800k", "ranking_pairs",
+                                                                 "step_labels", "trl", "trl_stepwise"]
     assert {"gold", "margin", "conversational", "current_only", "slug"} <= set(params)

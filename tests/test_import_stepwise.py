@@ -60,13 +60,15 @@ def test_prm800k_builds_the_solution_path_and_keeps_the_whole_row(step_project):
     # Lines 1 and 2: two labellers of the same question and path share one item.
     assert (batch.rows_read, batch.items_created, batch.items_skipped, batch.labels_created) == (3, 2, 1, 3)
     first, second = items_of(step_project)
-    assert item_responses(first)[0].steps == ["Multiply first: $3\\cdot 4 = 12$.", "Then $2 + 12 = 15$."]
+    # Phase 2: the labellers stopped at the first error of the pre-generated solution, which is the item.
+    assert item_responses(first)[0].steps == ["Multiply first: $3\\cdot 4 = 12$.", "Then $2 + 12 = 15$.",
+                                              "# Answer\n\n15"]
     assert item_responses(second)[0].steps == ["Divide top and bottom by 2.",
                                                "So it is $\\frac{3}{4}$.\n\n# Answer\n\n\\frac{3}{4}"]
     labels = Label.objects.filter(item=first).order_by("annotator__username")
     assert [lab.annotator.username for lab in labels] == [
         "ext-prm800k-340d89bc-f5b7-45e9-b272-909ba68ee363", "ext-prm800k-9f1c0e52-aaaa-bbbb-cccc-0123456789ab"]
-    assert [lab.step_ratings for lab in labels] == [[1, -1], [1, -1]]
+    assert [lab.step_ratings for lab in labels] == [[1, -1, None], [1, -1, None]]
     assert Label.objects.get(item=second).step_ratings == [1, 1]
 
 

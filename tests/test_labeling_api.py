@@ -77,7 +77,7 @@ def test_next_shows_the_item_in_its_shown_order_and_hides_what_would_bias(projec
     assert response.status_code == 200
     data = response.json()
     assignment = Assignment.objects.get(annotator=annotator)
-    assert set(data) == {"id", "expires_at", "rubric_version", "item"}
+    assert set(data) == {"id", "expires_at", "rubric_version", "item", "step_rules"}
     assert data["id"] == assignment.pk and data["rubric_version"] == 1
     assert data["expires_at"].startswith(assignment.expires_at.strftime("%Y-%m-%dT%H:%M"))
     item = data["item"]
@@ -218,7 +218,8 @@ def test_submit_stores_canonical_and_answers_in_shown_order_idempotently(project
     out = first.json()
     assert out == {
         "id": label.pk, "item": data["item"]["id"], "assignment": data["id"], "version": 1, "is_current": True,
-        "rubric_version": 1, "preference": 1, "ranks": None, "step_ratings": None,
+        "rubric_version": 1, "preference": 1, "ranks": None, "step_ratings": None, "step_notes": None,
+        "first_wrong_step": None, "final_answer_correct": None, "finish_reason": "",
         "scores": {"accuracy": [5, 1], "coherence": [4, 2]}, "rationale": "B rambles", "flags": ["cannot_judge"],
         "active_ms": 5400, "created_at": out["created_at"],
     }
@@ -343,7 +344,8 @@ def test_ranking_and_step_items_through_the_api(ranking_project, step_project, l
     path = url(step_project, f"assignments/{data['id']}/submit/")
     assert_error(client.post(path, {"step_ratings": [1]}, format="json"), 400)
     assert_error(client.post(path, {"step_ratings": [1, 2]}, format="json"), 400)
-    ok = client.post(path, {"step_ratings": [1, -1]}, format="json")
+    ok = client.post(path, {"step_ratings": [1, -1], "step_notes": [None, {"category": "logical error"}],
+                            "final_answer_correct": False}, format="json")
     assert ok.status_code == 201 and Label.objects.get(item__project=step_project).step_ratings == [1, -1]
 
 

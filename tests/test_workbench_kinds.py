@@ -88,7 +88,8 @@ def test_step_page_shows_numbered_steps_to_rate(client, step_project, annotator,
 
 def test_step_submit_stops_at_the_first_error(client, step_project, annotator, stepped):
     url = reverse("labeling:work", args=[step_project.slug])
-    response = login(client, annotator).post(url, {"assignment_id": stepped.pk, "step-0": "1", "step-1": "-1"}, **HTMX)
+    data = {"assignment_id": stepped.pk, "step-0": "1", "step-1": "-1", "note-1-category": "calculation error"}
+    response = login(client, annotator).post(url, data, **HTMX)
     assert response.status_code == 200, response.content.decode()
     assert Label.objects.get(annotator=annotator).step_ratings == [1, -1, None]
 
@@ -97,7 +98,8 @@ def test_step_submit_needs_every_step_without_stop_at_first_error(client, step_p
     step_project.stop_at_first_error = False
     step_project.save()
     url = reverse("labeling:work", args=[step_project.slug])
-    data = {"assignment_id": stepped.pk, "step-0": "1", "step-1": "-1"}
+    data = {"assignment_id": stepped.pk, "step-0": "1", "step-1": "-1", "note-1-category": "logical error",
+            "final_answer_correct": "no"}
     response = login(client, annotator).post(url, data, **HTMX)
     assert response.status_code == 422 and "Rate every step." in response.content.decode()
     assert 'name="step-1" value="-1" data-key="3" checked' in response.content.decode()

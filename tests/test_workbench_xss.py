@@ -57,3 +57,24 @@ def test_home_mine_and_edit_pages_are_inert(client, hostile, annotator):
         response = client.get(url)
         assert response.status_code == 200
         assert_inert(response.content.decode())
+
+
+def test_rationales_on_the_leads_item_pages_and_the_audit_trail_are_inert(client, hostile, annotator, lead, staff):
+    """A hostile rationale, username and project name seen by the lead (item pages) and by staff (audit)."""
+    assignment = next_assignment(project=hostile, user=annotator)
+    label = submit_label(project=hostile, user=annotator, assignment_id=assignment.pk,
+                         judgement=Judgement(preference=1, scores={"harm": [1, 2]}, rationale=ALL),
+                         rubric_version_id=current_rubric(hostile).pk)
+    login(client, lead)
+    for url in (reverse("datasets:item", args=["evil", label.item_id]), reverse("datasets:items", args=["evil"]),
+                reverse("datasets:export", args=["evil"])):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert_inert(response.content.decode())
+    from apps.audit.services import record_event
+
+    record_event("test.hostile", project=hostile, detail={"note": ALL, SCRIPT: IMG}, actor=lead)
+    login(client, staff)
+    html = client.get("/audit/", {"project": "evil"}).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert_inert(html)

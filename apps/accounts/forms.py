@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from . import throttling
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -9,6 +11,22 @@ class LoginForm(AuthenticationForm):
         "inactive": "This account is disabled.",
         "external": "This account stands for an imported annotator and cannot log in.",
     }
+
+    def clean(self):
+        """Refuses to check a password once this username and address used up their attempts (throttling)."""
+        username = self.cleaned_data.get("username") or ""
+        address = throttling.client_address(self.request) if self.request else "unknown"
+        lockout = throttling.lockout_for(username, address)
+        if lockout is not None:
+            raise forms.ValidationError(lockout.message, code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError as error:
+            if getattr(error, "code", None) == "invalid_login":
+                throttling.record_failure(username, address)
+            raise
+        throttling.record_success(username, address)
+        return cleaned
 
     def confirm_login_allowed(self, user):
         if user.is_external:

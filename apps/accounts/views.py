@@ -14,6 +14,12 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error("__all__", code="throttled"):
+            response.status_code = 429
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default); redirects to the login page."""

@@ -10,7 +10,7 @@ from apps.accounts.selectors import project_for
 
 from . import exporters
 from .exporters import FORMATS, UnknownFormat
-from .exporters.options import CONVERSATIONAL_CHOICES, GOLD_CHOICES, ExportOptions, OptionError
+from .exporters.options import CONVERSATIONAL_CHOICES, GOLD_CHOICES, NEUTRAL_CHOICES, ExportOptions, OptionError
 from .export_views import streamed_export
 
 FORMAT_HELP = " ".join(f"`{f.key}`: {f.summary}" for f in FORMATS.values())
@@ -32,7 +32,8 @@ class ExportApi(APIView):
             OpenApiParameter("export_format", str, OpenApiParameter.PATH, enum=list(FORMATS),
                              description="The export format."),
             OpenApiParameter("gold", str, enum=list(GOLD_CHOICES), default="include",
-                             description="Include or leave out gold items (trl, ranking_pairs, fastchat)."),
+                             description="Include or leave out gold items (trl, ranking_pairs, fastchat, trl_stepwise, "
+                                         "prm800k)."),
             OpenApiParameter("margin", bool, default=False,
                              description="Add TRL's `margin`: the mean preference strength toward the chosen "
                                          "response (trl, ranking_pairs)."),
@@ -40,7 +41,10 @@ class ExportApi(APIView):
                              description="`auto`: message lists when any prompt is multi-turn or has a system "
                                          "message, else plain strings; `always`: message lists (trl, ranking_pairs)."),
             OpenApiParameter("current_only", bool, default=False,
-                             description="Leave out superseded label versions (labels)."),
+                             description="Leave out superseded label versions (labels, step_labels)."),
+            OpenApiParameter("neutral", str, enum=list(NEUTRAL_CHOICES), default="project",
+                             description="trl_stepwise: a neutral (0) step becomes `false` (TRL's own mapping), "
+                                         "`true`, or what the project's setting says (`project`)."),
         ],
         responses={
             (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description="JSON lines, one row each."),

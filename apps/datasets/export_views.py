@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from apps.accounts.models import Role
+from apps.audit.services import record_event
 from apps.accounts.selectors import project_for
 
 from . import exporters
@@ -17,6 +18,7 @@ from .forms import ExportForm
 
 def streamed_export(project, fmt, options) -> StreamingHttpResponse:
     """The export as a download: JSON lines streamed in chunks, never built whole."""
+    record_event("export.downloaded", project=project, detail={"format": fmt.key, "options": vars(options)})
     response = StreamingHttpResponse(export_chunks(project, fmt, options), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{export_filename(project, fmt)}"'
     response["Cache-Control"] = "no-store"

@@ -17,9 +17,11 @@ from .exporters.fastchat import battle_rows
 from .exporters.labels import label_rows
 from .exporters.options import ExportOptions
 from .exporters.ranking_pairs import ranking_pair_rows
+from .exporters.steps import prm800k_rows, step_label_rows, stepwise_rows
 from .exporters.trl import pair_rows
 from .models import ItemKind
 
+STEP_FORMATS = ("step_labels", "trl_stepwise", "prm800k")
 CONTENT_TYPE = "application/jsonl; charset=utf-8"
 HTTP_CHUNK_CHARS = 64 * 1024
 
@@ -31,6 +33,15 @@ def _conversational(project: Project, kind: str, options: ExportOptions) -> bool
 def export_rows(project: Project, fmt: ExportFormat, options: ExportOptions, counts: ExportCounts) -> Iterator[dict]:
     if fmt.key == "labels":
         return label_rows(selectors.labels_for_export(project, current_only=options.current_only))
+    if fmt.key in STEP_FORMATS:
+        current_only = options.current_only or fmt.key != "step_labels"
+        gold = options.include_gold or fmt.key == "step_labels"
+        items = selectors.step_items_for_export(project, include_gold=gold, current_only=current_only)
+        if fmt.key == "step_labels":
+            return step_label_rows(items)
+        if fmt.key == "trl_stepwise":
+            return stepwise_rows(items, neutral_correct=options.neutral_correct(project))
+        return prm800k_rows(items)
     if fmt.key == "fastchat":
         items = selectors.labelled_items_for_export(project, kind=ItemKind.PAIR, include_gold=options.include_gold)
         return battle_rows(items, counts=counts)

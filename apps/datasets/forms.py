@@ -39,5 +39,11 @@ class ExportForm(forms.Form):
         help_text="TRL and pairs from rankings: chat message lists or plain strings, the same for every row.",
     )
     current_only = forms.BooleanField(
-        required=False, label="Current versions only", help_text="Raw labels: leave out superseded versions.",
+        required=False, label="Current versions only",
+        help_text="Raw labels and raw step labels: leave out superseded versions.",
+    )
+    neutral = forms.ChoiceField(
+        choices=[("project", "As the project's setting says"), ("false", "Neutral (0) steps are false (TRL's mapping)"),
+                 ("true", "Neutral (0) steps are true")], required=False,
+        help_text="TRL stepwise: what a neutral step becomes; +1 is always true and −1 false.",
     )

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from apps.labeling.models import Label
 from apps.projects.models import Project
+from apps.quality.models import Adjudication
 
 from .models import ImportBatch, Item, ItemKind, ItemResponse, Prompt
 
@@ -108,6 +109,7 @@ LABEL_EXPORT_FIELDS = (
 ITEM_LABEL_FIELDS = (
     "id", "item_id", "annotator__username", "preference", "ranks", "flags", "shown_order", "created_at",
 )
+ADJUDICATION_FIELDS = ("item_id", "preference", "ranks", "step_ratings", "scores", "flags")
 
 
 def labels_for_export(project: Project, *, current_only: bool = False,
@@ -138,6 +140,7 @@ class ExportItem:
     messages: list[dict]
     responses: list[ExportResponse]
     labels: list[dict]
+    adjudication: dict | None = None  # the current adjudicated label (``ADJUDICATION_FIELDS``), if any
 
     @property
     def question_id(self) -> str:
@@ -158,7 +161,8 @@ def _batches(rows: Iterator, size: int) -> Iterator[list]:
 def labelled_items_for_export(project: Project, *, kind: str, include_gold: bool = True,
                               chunk_size: int | None = None) -> Iterator[ExportItem]:
     """The project's items of ``kind`` that have current labels, in id order, ``chunk_size`` items at a
-    time: one cursor over the items, then three queries per chunk (prompts, responses, labels)."""
+    time: one cursor over the items, then four queries per chunk (prompts, responses, labels, current
+    adjudications)."""
     chunk_size = chunk_size or EXPORT_CHUNK
     items = Item.objects.filter(project=project, kind=kind, labels_count__gt=0)
     if not include_gold:
@@ -175,12 +179,71 @@ def labelled_items_for_export(project: Project, *, kind: str, include_gold: bool
         current = Label.objects.filter(item_id__in=ids, is_current=True).order_by("item_id", "created_at", "id")
         for label in current.values(*ITEM_LABEL_FIELDS):
             labels[label["item_id"]].append(label)
+        adjudicated = Adjudication.objects.filter(item_id__in=ids, is_current=True).values(*ADJUDICATION_FIELDS)
+        adjudications = {row["item_id"]: row for row in adjudicated}
         for item_id, external_id, is_gold, prompt_id in chunk:
             yield ExportItem(item_id, external_id, kind, is_gold, prompts[prompt_id], responses[item_id],
-                             labels[item_id])
+                             labels[item_id], adjudications.get(item_id))
 
 
 def has_conversational_prompt(project: Project, *, kind: str) -> bool:
     """Whether any prompt of the project's items of ``kind`` holds more than one message (several
     turns, or a system message before the question)."""
     return Prompt.objects.filter(items__project=project, items__kind=kind, messages__1__has_key="role").exists()
+
+
+# -- step exports ---------------------------------------------------------------------------------
+
+STEP_LABEL_FIELDS = (
+    "id", "item_id", "annotator__username", "step_ratings", "step_notes", "final_answer_correct", "finish_reason",
+    "rationale", "flags", "active_ms", "metadata", "source", "is_current", "version", "previous_id",
+    "assignment_id", "created_at",
+)
+
+
+@dataclass(frozen=True)
+class StepExportItem:
+    """A step item with what the step exports need: the prompt, the solution's steps, the item's metadata
+    (``prm800k_question`` when imported from PRM800K) and its labels (dicts of ``STEP_LABEL_FIELDS``, in id
+    order: current ones only unless asked for every version)."""
+
+    id: int
+    external_id: str
+    is_gold: bool
+    messages: list[dict]
+    steps: list[str]
+    metadata: dict
+    labels: list[dict]
+
+    @property
+    def prompt_text(self) -> str:
+        """The question: the last user turn (as ``Prompt.text``)."""
+        for message in reversed(self.messages):
+            if message.get("role") == "user":
+                return message.get("content", "")
+        return self.messages[-1].get("content", "") if self.messages else ""
+
+
+def step_items_for_export(project: Project, *, include_gold: bool = True, current_only: bool = True,
+                          chunk_size: int | None = None) -> Iterator[StepExportItem]:
+    """The project's step items that have labels, in id order, ``chunk_size`` items at a time: one cursor over
+    the items, then three queries per chunk (prompts, steps, labels)."""
+    chunk_size = chunk_size or EXPORT_CHUNK
+    items = Item.objects.filter(project=project, kind=ItemKind.STEPS, labels_count__gt=0)
+    if not include_gold:
+        items = items.filter(is_gold=False)
+    rows = items.order_by("id").values_list("id", "external_id", "is_gold", "prompt_id", "metadata").iterator(
+        chunk_size=chunk_size)
+    for chunk in _batches(rows, chunk_size):
+        ids = [row[0] for row in chunk]
+        prompts = dict(Prompt.objects.filter(pk__in={row[3] for row in chunk}).values_list("id", "messages"))
+        steps = dict(ItemResponse.objects.filter(item_id__in=ids, position=0).values_list("item_id", "response__steps"))
+        labels: dict[int, list[dict]] = {pk: [] for pk in ids}
+        found = Label.objects.filter(item_id__in=ids)
+        if current_only:
+            found = found.filter(is_current=True)
+        for label in found.order_by("item_id", "id").values(*STEP_LABEL_FIELDS):
+            labels[label["item_id"]].append(label)
+        for item_id, external_id, is_gold, prompt_id, metadata in chunk:
+            yield StepExportItem(item_id, external_id, is_gold, prompts[prompt_id], steps.get(item_id) or [],
+                                 metadata or {}, labels[item_id])

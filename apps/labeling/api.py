@@ -16,7 +16,7 @@ from apps.accounts.serializers import ErrorSerializer
 
 from . import selectors, services
 from .judgements import Judgement
-from .models import LabelSource
+from .models import FinishReason, LabelSource
 from .serializers import (
     AssignmentSerializer,
     JudgementInputSerializer,
@@ -28,6 +28,7 @@ from .serializers import (
 )
 
 TAG = "labelling"
+DERIVED_FINISH = (FinishReason.FOUND_ERROR, FinishReason.SOLUTION_COMPLETE)
 REFUSED = OpenApiResponse(
     ErrorSerializer,
     description="Refused; error.code says why: lease_lost (the lease ran out and someone else took the slot, or "
@@ -71,6 +72,7 @@ class NextAssignmentApi(APIView):
             "assignment": assignment,
             "rubric_version": selectors.rubric_number(project.current_rubric_id),
             "item": selectors.item_view(assignment.item, assignment.shown_order),
+            "project": project,
         }
         return Response(AssignmentSerializer(data).data)
 
@@ -188,6 +190,8 @@ class MyLabelDetailApi(APIView):
         if partial:
             before = {**selectors.shown_values(label), "active_ms": label.active_ms}
             given = {**before, **given, "scores": {**before["scores"], **given.get("scores", {})}}
+            if "finish_reason" not in serializer.validated_data and before["finish_reason"] in DERIVED_FINISH:
+                given["finish_reason"] = ""  # derived from the marks, so derived again from the new ones
         try:
             new = services.edit_label(
                 project=project, user=request.user, label_id=label.pk,

@@ -5,7 +5,9 @@ project is decided by the services (``judgements.check``). Field names:
 
 - ``preference``: shown terms, positive = the response shown first (A) is better;
 - ``rank-<i>``: rank of the i-th shown response (1 = best);
-- ``step-<i>``: 1, 0 or -1 for step i;
+- ``step-<i>``: 1, 0 or -1 for step i; ``note-<i>-category``, ``note-<i>-comment``,
+  ``note-<i>-correction``: its error category (wrong steps), comment and suggested corrected step;
+  ``final_answer_correct`` ("yes"/"no"), ``finish_reason``;
 - ``score-<dimension key>-<i>``: the score of the i-th shown response;
 - ``rationale``, ``flags`` (repeated), ``active_ms``.
 
@@ -21,8 +23,9 @@ from django.core.exceptions import ValidationError
 from apps.projects.models import RubricDimension
 
 from .judgements import FLAGS, Judgement
-from .models import Label
+from .models import FinishReason, Label
 from .selectors import LETTERS, ItemView, shown_values
+from .step_marks import first_wrong
 
 PREFERENCE_OPTIONS = {
     "binary": [(1, "A", "A is better"), (-1, "B", "B is better")],
@@ -98,6 +101,21 @@ class StepRow:
     text: str
     name: str
     options: list[Option]
+    categories: list[Option] = field(default_factory=list)
+    comment: str = ""
+    correction: str = ""
+    rated: int | None = None
+
+    @property
+    def wrong(self) -> bool:
+        return self.rated == -1
+
+    @property
+    def has_note(self) -> bool:
+        return bool(self.comment or self.correction)
+
+
+FINAL_ANSWER_CHOICES = [("yes", "Correct", "Y"), ("no", "Not correct", "N")]
 
 
 class LabelForm(forms.Form):
@@ -130,8 +148,24 @@ class LabelForm(forms.Form):
                     f"Rank of {shown.letter}", [(r, str(r)) for r in range(1, self.count + 1)]
                 )
         elif self.kind == "steps":
+            categories = [(c, c) for c in project.error_categories or []]
             for i in range(len(view.steps)):
                 self.fields[f"step-{i}"] = self._choice(f"Step {i + 1}", [(v, n) for v, n, _ in STEP_OPTIONS])
+                self.fields[f"note-{i}-category"] = forms.ChoiceField(
+                    label=f"Error category of step {i + 1}", choices=[("", "—"), *categories], required=False,
+                    error_messages={"invalid_choice": f"Step {i + 1}: “%(value)s” is not one of the error categories."},
+                )
+                self.fields[f"note-{i}-comment"] = forms.CharField(required=False, strip=True)
+                self.fields[f"note-{i}-correction"] = forms.CharField(required=False, strip=True)
+            self.fields["final_answer_correct"] = forms.TypedChoiceField(
+                choices=[("", "—"), ("yes", "Correct"), ("no", "Not correct")], required=False,
+                coerce=lambda value: value == "yes", empty_value=None,
+                error_messages={"invalid_choice": "The final answer is “yes” (correct) or “no”."},
+            )
+            self.fields["finish_reason"] = forms.ChoiceField(
+                choices=[("", "—"), *FinishReason.choices], required=False,
+                error_messages={"invalid_choice": "“%(value)s” is not a finish reason."},
+            )
         for dimension in dimensions:
             for i, shown in enumerate(view.responses):
                 self.fields[f"score-{dimension.key}-{i}"] = self._choice(
@@ -156,6 +190,14 @@ class LabelForm(forms.Form):
         for prefix, listed in (("rank", values.get("ranks")), ("step", values.get("step_ratings"))):
             for i, value in enumerate(listed or []):
                 out[f"{prefix}-{i}"] = "" if value is None else str(value)
+        for i, note in enumerate(values.get("step_notes") or []):
+            for key, text in (note or {}).items():
+                out[f"note-{i}-{key}"] = text or ""
+        if values.get("final_answer_correct") is not None:
+            out["final_answer_correct"] = "yes" if values["final_answer_correct"] else "no"
+        # Found an error / solution complete follow from the marks: an edit derives them again unless chosen.
+        if values.get("finish_reason") in (FinishReason.BAD_PROBLEM, FinishReason.GIVE_UP):
+            out["finish_reason"] = values["finish_reason"]
         for key, listed in (values.get("scores") or {}).items():
             for i, value in enumerate(listed or []):
                 out[f"score-{key}-{i}"] = "" if value is None else str(value)
@@ -173,8 +215,19 @@ class LabelForm(forms.Form):
         if self.kind == "ranking":
             ranks = [data.get(f"rank-{i}") for i in range(self.count)]
             ranks = None if any(r is None for r in ranks) else ranks
-        step_ratings = [data.get(f"step-{i}") for i in range(len(self.view.steps))] if self.kind == "steps" else None
+        step_ratings = step_notes = None
+        if self.kind == "steps":
+            count = len(self.view.steps)
+            step_ratings = [data.get(f"step-{i}") for i in range(count)]
+            step_notes = [
+                {key: data.get(f"note-{i}-{key}") or "" for key in ("category", "comment", "correction")}
+                for i in range(count)
+            ]
+            step_notes = [note if any(note.values()) else None for note in step_notes]
         return Judgement(
+            step_notes=step_notes,
+            final_answer_correct=data.get("final_answer_correct") if self.kind == "steps" else None,
+            finish_reason=(data.get("finish_reason") or "") if self.kind == "steps" else "",
             preference=data.get("preference") if self.kind == "pair" else None,
             ranks=ranks,
             step_ratings=step_ratings,
@@ -247,8 +300,28 @@ class LabelForm(forms.Form):
                 Option(value, label, str(k + 1), current == str(value), sign)
                 for k, (value, label, sign) in enumerate(STEP_OPTIONS)
             ]
-            rows.append(StepRow(i, i + 1, text, f"step-{i}", options))
+            category = self.value(f"note-{i}-category")
+            categories = [
+                Option(name, name, str(k + 1) if k < 9 else "", category == name)
+                for k, name in enumerate(self.project.error_categories or [])
+            ]
+            rated = int(current) if current in ("1", "0", "-1") else None
+            rows.append(StepRow(i, i + 1, text, f"step-{i}", options, categories, self.value(f"note-{i}-comment"),
+                                self.value(f"note-{i}-correction"), rated))
         return rows
+
+    def first_wrong_step(self) -> int | None:
+        """1-based number of the first step rated wrong in the form's values, or None."""
+        index = first_wrong([row.rated for row in self.step_rows()])
+        return None if index is None else index + 1
+
+    def final_answer_options(self) -> list[Option]:
+        current = self.value("final_answer_correct")
+        return [Option(value, label, key, current == value) for value, label, key in FINAL_ANSWER_CHOICES]
+
+    def finish_reason_options(self) -> list[Option]:
+        current = self.value("finish_reason")
+        return [Option(value, label, "", current == value) for value, label in FinishReason.choices]
 
     def flag_options(self) -> list[FlagOption]:
         chosen = self.values.getlist("flags") if hasattr(self.values, "getlist") else self.values.get("flags", [])
@@ -300,7 +373,13 @@ def describe_answer(label: Label, project) -> str:
         return text
     if values["step_ratings"] is not None:
         marks = {1: "✓", 0: "○", -1: "✗", None: "·"}
-        return "steps " + " ".join(marks.get(v, "?") for v in values["step_ratings"])
+        text = "steps " + " ".join(marks.get(v, "?") for v in values["step_ratings"])
+        wrong = first_wrong(values["step_ratings"])
+        if wrong is not None:
+            text += f" · first wrong: step {wrong + 1}"
+        if values.get("final_answer_correct") is not None:
+            text += " · answer " + ("correct" if values["final_answer_correct"] else "wrong")
+        return text
     return "—"
 
 

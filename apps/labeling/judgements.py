@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from . import step_marks
+
 FLAGS = {
     "unsafe": "Unsafe content",
     "both_unacceptable": "Both unacceptable",
@@ -28,6 +30,9 @@ class Judgement:
     rationale: str = ""
     flags: list[str] = field(default_factory=list)
     active_ms: int | None = None
+    step_notes: list[dict | None] | None = None
+    final_answer_correct: bool | None = None
+    finish_reason: str = ""
 
 
 @dataclass
@@ -39,6 +44,9 @@ class Canonical:
     rationale: str
     flags: list[str]
     active_ms: int | None
+    step_notes: list[dict | None] | None = None
+    final_answer_correct: bool | None = None
+    finish_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,20 +112,17 @@ def check(
             else:
                 ranks = to_canonical(values, shown_order)
     elif kind == "steps":
-        given = judgement.step_ratings
-        if not isinstance(given, list) or len(given) != step_count:
-            errors["step_ratings"] = f"Rate each of the {step_count} steps."
-        elif any(v not in (1, 0, -1, None) or isinstance(v, bool) for v in given):
-            errors["step_ratings"] = "A step rating is 1 (correct), 0 (neutral) or -1 (wrong)."
-        else:
-            first_wrong = next((i for i, v in enumerate(given) if v == -1), None)
-            required = given if not project.stop_at_first_error or first_wrong is None else given[: first_wrong + 1]
-            if any(v is None for v in required):
-                errors["step_ratings"] = "Rate every step" + (
-                    " up to the first wrong one." if project.stop_at_first_error else "."
-                )
-            else:
-                step_ratings = list(given)
+        marks = step_marks.check_steps(
+            ratings=judgement.step_ratings, notes=judgement.step_notes,
+            final_answer_correct=judgement.final_answer_correct, finish_reason=judgement.finish_reason,
+            step_count=step_count, project=project, errors=errors,
+        )
+    if kind != "steps":
+        given = {"step_notes": judgement.step_notes, "final_answer_correct": judgement.final_answer_correct,
+                 "finish_reason": judgement.finish_reason}
+        for name, value in given.items():
+            if value not in (None, ""):
+                errors[name] = f"{name} is for step-marking items only."
 
     scores: dict[str, list[int | None]] = {}
     by_key = {d.key: d for d in dimensions}
@@ -156,4 +161,7 @@ def check(
 
     if errors:
         raise ValidationError(errors)
+    if kind == "steps":
+        return Canonical(None, None, marks.step_ratings, scores, rationale, flags, active_ms, marks.step_notes,
+                         marks.final_answer_correct, marks.finish_reason)
     return Canonical(preference, ranks, step_ratings, scores, rationale, flags, active_ms)

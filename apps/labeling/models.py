@@ -9,6 +9,15 @@ class LabelSource(models.TextChoices):
     IMPORT = "import", "Imported"
 
 
+class FinishReason(models.TextChoices):
+    """How a step-marking pass ended (PRM800K's finish reasons; its ``solution`` is ``solution_complete``)."""
+
+    FOUND_ERROR = "found_error", "Found an error"
+    SOLUTION_COMPLETE = "solution_complete", "Solution complete"
+    BAD_PROBLEM = "bad_problem", "Bad problem"
+    GIVE_UP = "give_up", "Give up"
+
+
 class AssignmentStatus(models.TextChoices):
     OPEN = "open", "Open"
     SUBMITTED = "submitted", "Submitted"
@@ -57,7 +66,8 @@ class Label(models.Model):
     ``preference``: for pairs, positive means the first canonical response is better (2 = much
     better, 1 = better, 0 = tie). ``ranks``: for rankings, the rank of each canonical response
     (1 = best; equal numbers are ties). ``step_ratings``: for steps, one of 1, 0, -1 or null per
-    step. ``scores``: rubric dimension key → one score (or null) per canonical response. Edits
+    step; ``step_notes`` one entry per step (null, or the error category, comment and corrected step
+    of a step), ``final_answer_correct`` and ``finish_reason`` how the pass ended. ``scores``: rubric dimension key → one score (or null) per canonical response. Edits
     never overwrite: a new row becomes current and points at the one it replaces.
     """
 
@@ -69,6 +79,14 @@ class Label(models.Model):
     preference = models.SmallIntegerField(null=True, blank=True)
     ranks = models.JSONField(null=True, blank=True)
     step_ratings = models.JSONField(null=True, blank=True)
+    step_notes = models.JSONField(
+        null=True, blank=True,
+        help_text='Steps: one entry per step, null or {"category": str, "comment": str, "correction": str}.',
+    )
+    final_answer_correct = models.BooleanField(
+        null=True, blank=True, help_text="Steps: whether the annotator found the final answer correct."
+    )
+    finish_reason = models.CharField(max_length=20, blank=True, default="", choices=FinishReason.choices)
     scores = models.JSONField(default=dict, blank=True)
     assignment = models.OneToOneField(
         Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="label",
@@ -103,8 +121,16 @@ class Label(models.Model):
                 name="label_preference_range",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="label_version_positive"),
+            models.CheckConstraint(
+                condition=Q(finish_reason="") | Q(finish_reason__in=FinishReason.values), name="label_finish_reason_valid"
+            ),
         ]
         indexes = [models.Index(fields=["annotator", "-created_at"], name="label_recent_by_annotator")]
 
     def __str__(self):
         return f"label {self.pk} by {self.annotator} on item {self.item_id}"
+
+    @property
+    def first_wrong_step(self) -> int | None:
+        """0-based index of the first step rated -1, or None (no step marked wrong)."""
+        return next((i for i, v in enumerate(self.step_ratings or []) if v == -1), None)

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from apps.accounts.serializers import StrictSerializer
 from apps.datasets.serializers import MessageSerializer
 
-from . import judgements, selectors
-from .models import AssignmentStatus
+from . import judgements, selectors, step_marks
+from .models import AssignmentStatus, FinishReason
 
 
 class ShownResponseSerializer(serializers.Serializer):
@@ -32,6 +32,16 @@ class ShownItemSerializer(serializers.Serializer):
     responses = ShownResponseSerializer(many=True)
 
 
+class StepRulesSerializer(serializers.Serializer):
+    error_categories = serializers.ListField(
+        child=serializers.CharField(), help_text="The error taxonomy: a step rated -1 needs one of these."
+    )
+    stop_at_first_error = serializers.BooleanField(
+        help_text="Steps after the first -1 need no rating and are stored null."
+    )
+    final_answer = serializers.CharField(help_text="Whether final_answer_correct is off, optional or required.")
+
+
 class AssignmentSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="assignment.pk")
     expires_at = serializers.DateTimeField(source="assignment.expires_at", help_text="When the lease runs out.")
@@ -39,6 +49,27 @@ class AssignmentSerializer(serializers.Serializer):
         allow_null=True, help_text="Number of the rubric version to score against (GET …/rubric/versions/{number}/)."
     )
     item = ShownItemSerializer()
+    step_rules = StepRulesSerializer(source="project", help_text="How step items are marked in this project.")
+
+
+class StepNoteSerializer(StrictSerializer):
+    """What an annotator says about one step besides its rating."""
+
+    category = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text="Error category from the project's taxonomy (GET the assignment: `error_categories`); a step "
+                  "rated -1 needs one, other steps take none.",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=step_marks.MAX_NOTE_CHARS)
+    correction = serializers.CharField(
+        required=False, allow_blank=True, max_length=step_marks.MAX_NOTE_CHARS, help_text="A suggested corrected step.",
+    )
+
+
+class StepNoteOutputSerializer(serializers.Serializer):
+    category = serializers.CharField(allow_blank=True)
+    comment = serializers.CharField(allow_blank=True)
+    correction = serializers.CharField(allow_blank=True)
 
 
 class JudgementInputSerializer(StrictSerializer):
@@ -61,6 +92,20 @@ class JudgementInputSerializer(StrictSerializer):
         child=serializers.ListField(child=serializers.IntegerField(allow_null=True), max_length=8),
         required=False, help_text="Rubric dimension key → one score per shown response.",
     )
+    step_notes = serializers.ListField(
+        child=StepNoteSerializer(allow_null=True), required=False, allow_null=True, max_length=10_000,
+        help_text="Step items: one entry per step, null or {category, comment, correction}.",
+    )
+    final_answer_correct = serializers.BooleanField(
+        required=False, allow_null=True,
+        help_text="Step items: whether the solution's final answer is correct (asked per the project's "
+                  "`final_answer` setting).",
+    )
+    finish_reason = serializers.ChoiceField(
+        choices=FinishReason.choices, required=False, allow_blank=True,
+        help_text="Step items: how the pass ended. Left out: found_error when a step is rated -1, else "
+                  "solution_complete. bad_problem and give_up need no step rated.",
+    )
     rationale = serializers.CharField(
         required=False, allow_blank=True, max_length=judgements.MAX_RATIONALE, trim_whitespace=False,
     )
@@ -73,7 +118,10 @@ class JudgementInputSerializer(StrictSerializer):
     )
 
     def judgement(self) -> judgements.Judgement:
-        return judgements.Judgement(**self.validated_data)
+        data = dict(self.validated_data)
+        if data.get("finish_reason") is None:
+            data.pop("finish_reason", None)
+        return judgements.Judgement(**data)
 
 
 class SkipInputSerializer(StrictSerializer):
@@ -99,6 +147,12 @@ class LabelSerializer(serializers.Serializer):
     preference = serializers.IntegerField(allow_null=True)
     ranks = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
     step_ratings = serializers.ListField(child=serializers.IntegerField(allow_null=True), allow_null=True)
+    step_notes = serializers.ListField(child=StepNoteOutputSerializer(allow_null=True), allow_null=True)
+    first_wrong_step = serializers.IntegerField(
+        allow_null=True, help_text="Step items: 0-based index of the first step rated -1; null when none is."
+    )
+    final_answer_correct = serializers.BooleanField(allow_null=True)
+    finish_reason = serializers.CharField(allow_blank=True, help_text="Step items: " + ", ".join(FinishReason.values))
     scores = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField(allow_null=True)))
     rationale = serializers.CharField(allow_blank=True)
     flags = serializers.ListField(child=serializers.CharField())
@@ -108,6 +162,7 @@ class LabelSerializer(serializers.Serializer):
     def label_data(self, label) -> dict:
         return {
             **selectors.shown_values(label),
+            "first_wrong_step": label.first_wrong_step,
             "id": label.pk, "item": label.item_id, "assignment": label.assignment_id, "version": label.version,
             "is_current": label.is_current, "rubric_version": selectors.rubric_number(label.rubric_version_id),
             "active_ms": label.active_ms, "created_at": label.created_at,

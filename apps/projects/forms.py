@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Role
 
-from .models import Project
+from .models import DEFAULT_ERROR_CATEGORIES, FinalAnswerMode, Project
 from .services import PROJECT_FIELDS, SCALE_LIMITS, SETTING_LIMITS, DimensionSpec
 
 
@@ -16,7 +16,26 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+class LinesField(forms.CharField):
+    """A list of names edited as a textarea, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, (list, tuple)) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class ProjectForm(forms.ModelForm):
+    error_categories = LinesField(
+        required=False, label="Error categories",
+        initial="\n".join(DEFAULT_ERROR_CATEGORIES),
+        help_text="One per line, in the order of the picker's keys 1, 2, 3, …; a step marked wrong (−1) needs "
+                  "one of these. Left empty: the default list.",
+    )
     ranking_k = forms.IntegerField(
         label="Responses per ranking item (K)", min_value=SETTING_LIMITS["ranking_k"][0],
         max_value=SETTING_LIMITS["ranking_k"][1], initial=4, help_text="3 to 8; used by ranking projects only.",
@@ -35,6 +54,15 @@ class ProjectForm(forms.ModelForm):
         help_text="How long an annotator holds an item before it returns to the queue (1 minute to 7 days).",
     )
 
+    final_answer = forms.ChoiceField(
+        choices=FinalAnswerMode.choices, required=False, label="Ask whether the final answer is correct",
+        help_text="Step marking: annotators say whether the solution's final answer is correct.",
+    )
+
+    def clean_final_answer(self):
+        # Left out (a form posted by a script from before this setting): keep what the project has.
+        return self.cleaned_data.get("final_answer") or self.instance.final_answer or FinalAnswerMode.REQUIRED
+
     class Meta:
         model = Project
         fields = list(PROJECT_FIELDS)
@@ -44,6 +72,8 @@ class ProjectForm(forms.ModelForm):
             "rationale": "Rationale",
             "step_split": "Step split rule",
             "stop_at_first_error": "Stop step marking at the first error",
+            "final_answer": "Ask whether the final answer is correct",
+            "trl_neutral_correct": "TRL stepwise export: count neutral (0) steps as correct (true)",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -127,7 +157,9 @@ class BaseDimensionFormSet(forms.BaseFormSet):
         form.fields["DELETE"].label = "Remove this dimension"
 
     def clean(self):
-        if any(self.errors):
+        # A POST without the management form (a hand-made request) has no forms to order: the formset's
+        # non_form_errors already say so.
+        if any(self.errors) or not self.management_form.is_valid():
             return
         seen = set()
         for form in self.ordered_forms:

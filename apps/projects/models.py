@@ -21,6 +21,25 @@ class StepSplit(models.TextChoices):
     MARKERS = "markers", "One step per “Step N:” marker"
 
 
+class FinalAnswerMode(models.TextChoices):
+    OFF = "off", "Do not ask"
+    OPTIONAL = "optional", "Ask; an answer is optional"
+    REQUIRED = "required", "Ask; an answer is required"
+
+
+# The error taxonomy a step-marking project starts with; a wrong (-1) step needs one of its project's categories.
+DEFAULT_ERROR_CATEGORIES = (
+    "calculation error", "logical error", "unsupported or hallucinated claim", "misread the problem",
+    "incomplete", "irrelevant",
+)
+ERROR_CATEGORY_MAX = 60
+ERROR_CATEGORIES_MAX = 20
+
+
+def default_error_categories() -> list[str]:
+    return list(DEFAULT_ERROR_CATEGORIES)
+
+
 class RationaleMode(models.TextChoices):
     OFF = "off", "Not asked"
     OPTIONAL = "optional", "Optional"
@@ -46,6 +65,18 @@ class Project(models.Model):
     rationale = models.CharField(max_length=8, choices=RationaleMode.choices, default=RationaleMode.OPTIONAL)
     step_split = models.CharField(max_length=12, choices=StepSplit.choices, default=StepSplit.LINES)
     stop_at_first_error = models.BooleanField(default=False)
+    error_categories = models.JSONField(
+        default=default_error_categories, blank=True,
+        help_text="Step marking: the error taxonomy; a wrong (-1) step needs one of these categories.",
+    )
+    final_answer = models.CharField(
+        max_length=8, choices=FinalAnswerMode.choices, default=FinalAnswerMode.REQUIRED,
+        help_text="Step marking: whether the annotator says if the final answer is correct.",
+    )
+    trl_neutral_correct = models.BooleanField(
+        default=False,
+        help_text="TRL stepwise export: a neutral (0) step becomes true (correct) instead of false, TRL's own mapping.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -65,6 +96,7 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=Q(preference_scale__in=PreferenceScale.values), name="project_preference_scale_valid"
             ),
+            models.CheckConstraint(condition=Q(final_answer__in=FinalAnswerMode.values), name="project_final_answer_valid"),
         ]
 
     def __str__(self):

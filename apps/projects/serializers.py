@@ -5,7 +5,18 @@ from rest_framework import serializers
 from apps.accounts.models import Membership, Role
 from apps.accounts.serializers import StrictSerializer
 
-from .models import PreferenceScale, Project, RationaleMode, RubricDimension, RubricVersion, StepSplit, TaskType
+from .models import (
+    ERROR_CATEGORIES_MAX,
+    ERROR_CATEGORY_MAX,
+    FinalAnswerMode,
+    PreferenceScale,
+    Project,
+    RationaleMode,
+    RubricDimension,
+    RubricVersion,
+    StepSplit,
+    TaskType,
+)
 from .services import RESERVED_SLUGS, SCALE_LIMITS, SETTING_LIMITS, DimensionSpec
 
 
@@ -126,6 +137,19 @@ class ProjectSettingsSerializer(StrictSerializer):
     rationale = serializers.ChoiceField(choices=RationaleMode.choices, required=False)
     step_split = serializers.ChoiceField(choices=StepSplit.choices, required=False)
     stop_at_first_error = serializers.BooleanField(required=False)
+    error_categories = serializers.ListField(
+        child=serializers.CharField(max_length=ERROR_CATEGORY_MAX), required=False, max_length=ERROR_CATEGORIES_MAX,
+        help_text="Step marking: the error taxonomy, in the order of the picker's keys; a wrong (-1) step needs one "
+                  "of these. An empty list restores the default list.",
+    )
+    final_answer = serializers.ChoiceField(
+        choices=FinalAnswerMode.choices, required=False,
+        help_text="Step marking: whether annotators say if the final answer is correct (off, optional, required).",
+    )
+    trl_neutral_correct = serializers.BooleanField(
+        required=False,
+        help_text="TRL stepwise export default: neutral (0) steps become true instead of false (TRL's own mapping).",
+    )
 
 
 class ProjectCreateSerializer(ProjectSettingsSerializer):
@@ -152,7 +176,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "slug", "name", "description", "task_type", "ranking_k", "overlap", "gold_rate", "randomize_sides",
             "lease_minutes", "preference_scale", "allow_rank_ties", "rationale", "step_split",
-            "stop_at_first_error", "created_at", "updated_at", "role", "item_count", "rubric_version",
+            "stop_at_first_error", "error_categories", "final_answer", "trl_neutral_correct", "created_at", "updated_at", "role", "item_count", "rubric_version",
         ]
         read_only_fields = fields
 

@@ -9,11 +9,15 @@ from apps.accounts.models import Membership, Role, User
 from apps.datasets.models import Item
 from apps.labeling.models import Label
 
-from .models import Project, RubricDimension, RubricVersion, TaskType
+from .models import (
+    ERROR_CATEGORIES_MAX, ERROR_CATEGORY_MAX, Project, default_error_categories,
+)
+from .models import RubricDimension, RubricVersion, TaskType
 
 PROJECT_FIELDS = (
     "name", "description", "task_type", "ranking_k", "overlap", "gold_rate", "randomize_sides",
     "lease_minutes", "preference_scale", "allow_rank_ties", "rationale", "step_split", "stop_at_first_error",
+    "error_categories", "final_answer", "trl_neutral_correct",
 )
 
 # Bounds of the numeric settings (the same as the database constraints), for forms and serializers.
@@ -59,6 +63,37 @@ def _validate_dimensions(dimensions: list[DimensionSpec]) -> None:
                 in_range = False
             if not in_range:
                 raise ValidationError({"dimensions": f"Dimension {d.key!r}: anchor {point!r} is not a scale point."})
+
+
+def clean_error_categories(values) -> list[str]:
+    """The step error taxonomy as stored: names stripped, blanks dropped; each one unique (ignoring case),
+    at most ``ERROR_CATEGORY_MAX`` characters, at most ``ERROR_CATEGORIES_MAX`` of them. An empty list
+    gives the default taxonomy (a wrong step always needs a category to choose from)."""
+    if not isinstance(values, (list, tuple)) or any(not isinstance(v, str) for v in values):
+        raise ValidationError({"error_categories": "The error categories are a list of names."})
+    names = [" ".join(v.split()) for v in values]
+    names = [n for n in names if n]
+    if not names:
+        return default_error_categories()
+    problems = []
+    if len(names) > ERROR_CATEGORIES_MAX:
+        problems.append(f"Keep to {ERROR_CATEGORIES_MAX} error categories at most.")
+    seen = set()
+    for name in names:
+        if len(name) > ERROR_CATEGORY_MAX:
+            problems.append(f"“{name[:20]}…” is longer than {ERROR_CATEGORY_MAX} characters.")
+        if name.lower() in seen:
+            problems.append(f"“{name}” is listed twice.")
+        seen.add(name.lower())
+    if problems:
+        raise ValidationError({"error_categories": problems})
+    return names
+
+
+def _clean_settings(settings: dict) -> dict:
+    if "error_categories" in settings:
+        settings = {**settings, "error_categories": clean_error_categories(settings["error_categories"])}
+    return settings
 
 
 # Slugs that would collide with fixed URLs such as /projects/new/.
@@ -111,6 +146,7 @@ def project_create(
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
     guidelines, dimensions = _normalise(guidelines, dimensions or [])
     _validate_dimensions(dimensions)
+    settings = _clean_settings(settings)
     project = Project(name=name, slug=slug or _unique_slug(name), created_by=user, **settings)
     project.full_clean()
     project.save()
@@ -125,6 +161,7 @@ def project_update(project: Project, **settings) -> Project:
     unknown = set(settings) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
+    settings = _clean_settings(settings)
     _check_frozen(project, settings)
     overlap_changed = "overlap" in settings and settings["overlap"] != project.overlap
     for key, value in settings.items():

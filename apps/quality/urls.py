@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "quality"
-urlpatterns = []
+urlpatterns = [
+    path("projects/<slug:slug>/quality/", views.dashboard, name="dashboard"),
+    path("projects/<slug:slug>/quality/live/", views.dashboard_live, name="dashboard_live"),
+    path("projects/<slug:slug>/quality/disagreements/", views.disagreements, name="disagreements"),
+    path("projects/<slug:slug>/quality/items/<int:item_id>/", views.adjudicate, name="adjudicate"),
+]

@@ -119,7 +119,14 @@
   document.addEventListener("change", function (event) {
     var group = event.target.closest && event.target.closest(".score-group");
     if (group) { group.classList.remove("missing"); showHint(group, event.target.value); }
-    if (event.target.closest && event.target.closest(".step-list")) updateSteps(event.target.closest(".step-list"));
+    var stepList = event.target.closest && event.target.closest(".step-list");
+    if (stepList) {
+      updateSteps(stepList);
+      var changed = event.target.closest(".step");
+      if (event.target.closest(".step-rate") && event.target.value === "-1" && !stepCategory(changed)) changed.classList.add("picking");
+      if (event.target.closest(".step-category")) changed.classList.remove("picking");
+      clearHint(stepList.closest("form"));
+    }
   });
   document.addEventListener("mouseover", function (event) {
     var label = event.target.closest && event.target.closest(".score-group .pt");
@@ -208,7 +215,8 @@
     if (action) toggleShortcuts();
   });
 
-  // ---- steps: J/K or arrows move, 1/2/3 rate; the first wrong step is marked ----
+  // ---- steps: J/K or arrows move, 1/2/3 (or + 0 -) rate, E picks an error category; the first wrong step is marked ----
+  var RATE_KEYS = { "1": "1", "+": "1", "2": "2", "0": "2", "3": "3", "-": "3", "\u2212": "3" };
   function stepRows(list) { return Array.prototype.slice.call(list.querySelectorAll(".step")); }
   function currentStep(list) {
     return list.querySelector(".step[tabindex='0']") || list.querySelector(".step");
@@ -219,27 +227,124 @@
     step.focus();
     step.scrollIntoView({ block: "nearest" });
   }
+  function stepRating(step) {
+    var checked = step.querySelector(".step-rate input:checked");
+    return checked ? checked.value : null;
+  }
+  function stepCategory(step) {
+    var checked = step.querySelector(".step-category input:checked");
+    return checked && checked.value ? checked.value : null;
+  }
   function updateSteps(list) {
     var stop = list.dataset.stop === "1";
     var wrongSeen = false;
-    stepRows(list).forEach(function (step) {
-      var checked = step.querySelector("input:checked");
-      var firstWrong = !wrongSeen && checked && checked.value === "-1";
-      var after = wrongSeen;
-      step.classList.toggle("first-wrong", !!firstWrong);
-      step.classList.toggle("after-error", stop && after);
-      step.querySelectorAll("input").forEach(function (input) { input.disabled = stop && after; });
-      step.classList.toggle("rated", !!checked && !(stop && after));
-      if (firstWrong) wrongSeen = true;
+    var firstNumber = null;
+    stepRows(list).forEach(function (step, i) {
+      var rating = stepRating(step);
+      var after = stop && wrongSeen;
+      var wrong = rating === "-1" && !after;
+      var firstWrong = !wrongSeen && rating === "-1";
+      step.classList.toggle("first-wrong", firstWrong);
+      step.classList.toggle("after-error", after);
+      step.classList.toggle("wrong", wrong);
+      if (!wrong) {
+        step.classList.remove("picking");
+        step.querySelectorAll(".step-category input:checked").forEach(function (input) { input.checked = false; });
+      }
+      step.classList.toggle("no-category", wrong && !stepCategory(step));
+      step.querySelectorAll("input, textarea").forEach(function (input) { input.disabled = after; });
+      step.classList.toggle("rated", !!rating && !after);
+      if (firstWrong) { wrongSeen = true; firstNumber = i + 1; }
     });
+    var shown = list.parentElement.querySelector("[data-first-wrong]");
+    if (shown) shown.textContent = firstNumber === null ? "none" : "step " + firstNumber;
+  }
+  function picking(form) { return form.querySelector(".step.picking"); }
+  function openPicker(step) {
+    if (stepRating(step) !== "-1") {
+      var radio = step.querySelector(".step-rate input[value='-1']");
+      if (!radio || radio.disabled) return;
+      radio.checked = true;
+      updateSteps(step.parentElement);
+    }
+    step.classList.add("picking");
+    focusStep(step);
+  }
+  function afterRated(step) {
+    // Stay on a wrong step when marking stops there; otherwise go on to the next step.
+    var stop = step.parentElement.dataset.stop === "1";
+    focusStep(stepRating(step) === "-1" && stop ? step : (step.nextElementSibling || step));
+  }
+  function pickCategory(step, key) {
+    var radio = step.querySelector(".step-category input[data-key='" + key + "']");
+    if (!radio || radio.disabled) return false;
+    radio.checked = true;
+    step.classList.remove("picking");
+    updateSteps(step.parentElement);
+    clearHint(step.closest("form"));
+    afterRated(step);
+    return true;
   }
   function rateStep(step, key) {
-    var radio = step.querySelector("input[data-key='" + key + "']");
+    var radio = step.querySelector(".step-rate input[data-key='" + RATE_KEYS[key] + "']");
     if (!radio || radio.disabled) return;
     radio.checked = true;
+    step.classList.remove("picking");
     updateSteps(step.parentElement);
-    var next = step.nextElementSibling;
-    focusStep(radio.value === "-1" && step.parentElement.dataset.stop === "1" ? step : (next || step));
+    clearHint(step.closest("form"));
+    if (radio.value === "-1" && !stepCategory(step)) { openPicker(step); return; }
+    afterRated(step);
+  }
+  // What still stops a step item from being submitted: {step or field, message}; null when ready.
+  function stepProblem(form) {
+    var list = form.querySelector(".step-list");
+    if (!list) return null;
+    var finish = form.querySelector("input[name=finish_reason]:checked");
+    var lenient = !!finish && (finish.value === "bad_problem" || finish.value === "give_up");
+    var stop = list.dataset.stop === "1";
+    var steps = stepRows(list);
+    var anyWrong = false;
+    for (var i = 0; i < steps.length; i++) {
+      var step = steps[i];
+      if (step.classList.contains("after-error")) continue;
+      var rating = stepRating(step);
+      if (rating === "-1") anyWrong = true;
+      if (!rating && !lenient) return { step: step, text: "Rate step " + (i + 1) + " first (1, 2 or 3)." };
+      if (rating === "-1" && !stepCategory(step)) {
+        return { step: step, text: "Choose the error category of step " + (i + 1) + " (E, then its number).", pick: true };
+      }
+    }
+    var final = form.querySelector(".final-answer");
+    if (final && final.dataset.final === "required" && !lenient && !(stop && anyWrong) &&
+        !final.querySelector("input:checked")) {
+      return { field: final, text: "Say whether the final answer is correct (Y or N)." };
+    }
+    return null;
+  }
+  function clearHint(form) {
+    var hint = form && form.querySelector(".step-hint");
+    if (hint) hint.remove();
+  }
+  function showStepProblem(form, problem) {
+    var list = form.querySelector(".step-list");
+    var hint = form.querySelector(".step-hint") || document.createElement("p");
+    hint.className = "step-hint";
+    hint.setAttribute("role", "alert");
+    hint.textContent = problem.text;
+    list.parentElement.appendChild(hint);
+    if (problem.step) {
+      if (problem.pick) openPicker(problem.step); else focusStep(problem.step);
+    } else if (problem.field) {
+      problem.field.scrollIntoView({ block: "nearest" });
+    }
+  }
+  function answerFinal(form, key) {
+    var radio = form.querySelector("input[name=final_answer_correct][data-key='" + key + "']");
+    if (!radio) return false;
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+    clearHint(form);
+    return true;
   }
 
   // ---- guidelines, shortcut sheet, skip ----
@@ -296,6 +401,8 @@
     if (key === "?") { event.preventDefault(); toggleShortcuts(); return; }
     if (key === "g" || key === "G") { event.preventDefault(); toggleGuidelines(); return; }
     if (key === "Escape") {
+      var openPick = form && form.querySelector(".step.picking");
+      if (openPick) { openPick.classList.remove("picking"); focusStep(openPick); return; }
       var guide = document.getElementById("guidelines");
       if (guide && guide.open) { guide.open = false; return; }
       var openSkipBox = form && form.querySelector("details.skip[open]");
@@ -303,18 +410,37 @@
       return;
     }
     if (!form) return;
+    var steps = form.querySelector(".step-list");
+    var open = steps && picking(form);
+    if (open) {
+      // The category picker of a wrong step: digits choose, Esc closes; any other key closes it and acts.
+      if (/^[1-9]$/.test(key)) { event.preventDefault(); pickCategory(open, key); return; }
+      open.classList.remove("picking");
+      if (key === "Escape" || key === "e" || key === "E") { event.preventDefault(); focusStep(open); return; }
+    }
     if (key === "s" || key === "S") { event.preventDefault(); openSkip(form); return; }
     if (key === "Enter") {
       if (target.matches && target.matches("button, a, summary, input[type=submit]")) return;  // native
       event.preventDefault();
+      var problem = stepProblem(form);
+      if (problem) { showStepProblem(form, problem); return; }
       submit(form);
       return;
     }
 
-    var steps = form.querySelector(".step-list");
     var ranking = form.querySelector(".rank-list");
     var row = target.closest && target.closest(".rank-row");
     var step = target.closest && target.closest(".step");
+    if (steps && !(target.closest && target.closest(".score-group"))) {
+      if (key === "e" || key === "E") { event.preventDefault(); openPicker(step || currentStep(steps)); return; }
+      if (key === "y" || key === "Y") { if (answerFinal(form, "Y")) event.preventDefault(); return; }
+      if (key === "n" || key === "N") { if (answerFinal(form, "N")) event.preventDefault(); return; }
+      if (key === "+" || key === "-" || key === "\u2212") {
+        event.preventDefault();
+        rateStep(step || currentStep(steps), key);
+        return;
+      }
+    }
 
     if (/^[0-9]$/.test(key)) {
       var group = target.closest && target.closest(".score-group");
@@ -343,14 +469,14 @@
       if (key === "ArrowDown" || key === "ArrowRight") { event.preventDefault(); moveRow(row, 1); return; }
       if (key === "t" || key === "T" || key === "=") { event.preventDefault(); toggleTie(row); return; }
     }
-    if (steps && (step || !(target.closest && target.closest(".score-group, .preference")))) {
+    if (steps && (step || !(target.closest && target.closest(".score-group, .preference, .final-answer, .finish-reason")))) {
       var current = step || currentStep(steps);
-      if (key === "j" || key === "J" || (step && key === "ArrowDown")) {
+      if (key === "j" || key === "J" || key === "ArrowDown") {
         event.preventDefault();
         focusStep(step ? current.nextElementSibling || current : current);
         return;
       }
-      if (key === "k" || key === "K" || (step && key === "ArrowUp")) {
+      if (key === "k" || key === "K" || key === "ArrowUp") {
         event.preventDefault();
         focusStep(step ? current.previousElementSibling || current : current);
       }
@@ -368,7 +494,7 @@
     form.querySelectorAll(".step-list").forEach(function (list) {
       updateSteps(list);
       // Steps are rated from the keyboard on the step itself: its radios leave the Tab order.
-      list.querySelectorAll("input").forEach(function (input) { input.tabIndex = -1; });
+      list.querySelectorAll(".step-rate input, .step-category input").forEach(function (input) { input.tabIndex = -1; });
     });
     form.querySelectorAll(".rank-select select").forEach(function (select) { select.tabIndex = -1; });
     var skip = form.querySelector("details.skip[open] input[name=reason]");

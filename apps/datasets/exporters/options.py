@@ -6,6 +6,7 @@ TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off", "")
 GOLD_CHOICES = ("include", "exclude")
 CONVERSATIONAL_CHOICES = ("auto", "always")
+NEUTRAL_CHOICES = ("project", "false", "true")
 
 
 class OptionError(ValueError):
@@ -34,12 +35,19 @@ class ExportOptions:
     ``margin``: add TRL's ``margin`` (trl, ranking_pairs). ``conversational``: ``auto`` gives chat
     message lists when any prompt of the project's items is multi-turn or has a system message,
     ``always`` gives them whatever the prompts (trl, ranking_pairs). ``current_only``: leave out
-    superseded label versions (labels)."""
+    superseded label versions (labels, step_labels). ``neutral``: what a neutral (0) step becomes in
+    TRL stepwise rows, ``false`` (TRL's own mapping), ``true``, or ``project`` (the project's setting,
+    default)."""
 
     gold: str = "include"
     margin: bool = False
     conversational: str = "auto"
     current_only: bool = False
+    neutral: str = "project"
+
+    def neutral_correct(self, project) -> bool:
+        """Whether a neutral (0) step is exported as true in TRL stepwise rows."""
+        return project.trl_neutral_correct if self.neutral == "project" else self.neutral == "true"
 
     @property
     def include_gold(self) -> bool:
@@ -52,11 +60,13 @@ class ExportOptions:
             margin=_flag(params, "margin"),
             conversational=_choice(params, "conversational", CONVERSATIONAL_CHOICES),
             current_only=_flag(params, "current_only"),
+            neutral=_choice(params, "neutral", NEUTRAL_CHOICES),
         )
 
     def as_params(self) -> dict[str, str]:
         """The options that differ from the defaults, as query parameters."""
         params = {"gold": self.gold, "margin": "true" if self.margin else "",
-                  "conversational": self.conversational, "current_only": "true" if self.current_only else ""}
-        defaults = {"gold": "include", "conversational": "auto"}
+                  "conversational": self.conversational, "current_only": "true" if self.current_only else "",
+                  "neutral": self.neutral}
+        defaults = {"gold": "include", "conversational": "auto", "neutral": "project"}
         return {key: value for key, value in params.items() if value and value != defaults.get(key)}

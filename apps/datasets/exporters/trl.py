@@ -1,7 +1,9 @@
 """TRL preference rows (RewardTrainer, DPOTrainer) from pair items: ``{"prompt", "chosen", "rejected"}``.
 
 One row per pair item whose current labels reach a majority (``majority.py``); a pair without one
-(a tie, or votes split evenly) is skipped. Gold items count like any other unless the export
+(a tie, or votes split evenly) is skipped. An item a lead adjudicated (``quality.Adjudication``) takes
+the adjudicated preference instead of the majority: its side wins, with its strength as the margin
+(an adjudicated tie is skipped like a tie). Gold items count like any other unless the export
 leaves them out; their votes are the annotators' labels, not the gold answer.
 
 - Plain (explicit prompt): ``prompt`` is the question's text, ``chosen`` and ``rejected`` the
@@ -38,7 +40,10 @@ def preference_row(messages: list[dict], chosen: str, rejected: str, *, conversa
 def pair_rows(items: Iterable[ExportItem], *, conversational: bool, margin: bool,
               counts: ExportCounts) -> Iterator[dict]:
     for item in items:
-        result = verdict(label["preference"] for label in item.labels if label["preference"] is not None)
+        if item.adjudication and item.adjudication["preference"] is not None:
+            result = verdict([item.adjudication["preference"]])  # the lead's decision replaces the majority
+        else:
+            result = verdict(label["preference"] for label in item.labels if label["preference"] is not None)
         if result.winner is None:
             counts.no_majority += 1
             continue

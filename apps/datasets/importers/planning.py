@@ -43,6 +43,10 @@ class PlannedLabel:
     rationale: str = ""
     flags: list = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    step_notes: list | None = None
+    final_answer_correct: bool | None = None
+    finish_reason: str = ""
+    active_ms: int | None = None
 
 
 @dataclass
@@ -69,7 +73,7 @@ def _scores_of(source: ParsedLabel, positions: list[int]) -> dict[str, list[int 
 def _label(source: ParsedLabel, positions: list[int], **values) -> PlannedLabel:
     return PlannedLabel(
         annotator=source.annotator, scores=_scores_of(source, positions), rationale=source.rationale,
-        flags=source.flags, metadata=source.metadata, **values,
+        flags=source.flags, metadata=source.metadata, active_ms=source.active_ms, **values,
     )
 
 
@@ -255,7 +259,13 @@ class RowPlanner:
                 if judgement is row.gold:
                     gold = _gold_answer(judgement, [r], steps=response_marks)
                 else:
-                    labels.append(_label(judgement, [r], step_ratings=response_marks))
+                    notes = judgement.step_notes if k == 1 and judgement.step_notes is not None else [None] * len(steps)
+                    if len(notes) != len(steps):
+                        raise LineError(f"wrong type: '{path}.step_notes' has {len(notes)} notes but the solution "
+                                        f"has {len(steps)} step{'s' if len(steps) != 1 else ''}")
+                    labels.append(_label(judgement, [r], step_ratings=response_marks, step_notes=notes,
+                                         final_answer_correct=judgement.final_answer_correct,
+                                         finish_reason=judgement.finish_reason))
             external_id = f"{row.external_id}#{r + 1}" if row.external_id and k > 1 else row.external_id
             items.append(self._item(row, ItemKind.STEPS, prompt, [response], [r], external_id, gold, labels))
         return items

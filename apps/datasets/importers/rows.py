@@ -47,6 +47,12 @@ class ParsedLabel:
     rationale: str = ""
     flags: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    # Step marking detail (step items only): one note (or None) per step, the final answer verdict, how the
+    # pass ended (a ``FinishReason`` value or ""), and the time it took.
+    step_notes: list | None = None
+    final_answer_correct: bool | None = None
+    finish_reason: str = ""
+    active_ms: int | None = None
 
 
 @dataclass

@@ -82,11 +82,12 @@ def write_import(*, project: Project, batch: ImportBatch, slots: list[ItemSlot],
     insert_rows(
         Label,
         ["item_id", "annotator_id", "rubric_version_id", "preference", "ranks", "step_ratings", "scores", "rationale",
-         "flags", "metadata", "source", "is_current", "version", "import_batch_id"],
+         "flags", "metadata", "source", "is_current", "version", "import_batch_id", "step_notes",
+         "final_answer_correct", "finish_reason", "active_ms"],
         [
             (slot.existing_id, users[label.annotator].id, rubric_id, label.preference, label.ranks,
              label.step_ratings, label.scores, label.rationale, label.flags, label.metadata, LabelSource.IMPORT,
-             True, 1, batch.id)
+             True, 1, batch.id, label.step_notes, label.final_answer_correct, label.finish_reason, label.active_ms)
             for slot in slots for label in slot.labels
         ],
         return_ids=False,

@@ -24,7 +24,10 @@ CREATE TRIGGER labeling_label_count
 POSTGRES_BACKWARD = """
 DROP TRIGGER IF EXISTS labeling_label_count ON labeling_label;
 DROP FUNCTION IF EXISTS labeling_label_count();
-"""
+DROP TRIGGER IF EXISTS labeling_label_count_insert ON labeling_label;
+DROP TRIGGER IF EXISTS labeling_label_count_delete ON labeling_label;
+DROP TRIGGER IF EXISTS labeling_label_count_update ON labeling_label;
+"""  # the last three: the statement-level triggers of apps/labeling/label_count_sql.py that replace the row one
 
 SQLITE_FORWARD = [
     """CREATE TRIGGER labeling_label_count_insert AFTER INSERT ON labeling_label WHEN NEW.is_current

@@ -11,7 +11,13 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.datasets import exporters
 from apps.datasets.exporters import FORMATS
 from apps.datasets.exporters.counts import ExportCounts
-from apps.datasets.exporters.options import CONVERSATIONAL_CHOICES, GOLD_CHOICES, ExportOptions, OptionError
+from apps.datasets.exporters.options import (
+    CONVERSATIONAL_CHOICES,
+    GOLD_CHOICES,
+    NEUTRAL_CHOICES,
+    ExportOptions,
+    OptionError,
+)
 from apps.datasets.exports import export_lines
 from apps.projects.models import Project
 
@@ -29,7 +35,10 @@ class Command(BaseCommand):
                             help="add TRL's margin, the mean preference strength toward the chosen side")
         parser.add_argument("--conversational", choices=CONVERSATIONAL_CHOICES, default="auto",
                             help="message lists when a prompt needs them (auto) or always (trl, ranking_pairs)")
-        parser.add_argument("--current-only", action="store_true", help="leave out superseded label versions (labels)")
+        parser.add_argument("--current-only", action="store_true",
+                            help="leave out superseded label versions (labels, step_labels)")
+        parser.add_argument("--neutral", choices=NEUTRAL_CHOICES, default="project",
+                            help="trl_stepwise: neutral (0) steps become false, true, or the project's setting")
 
     def handle(self, *args, project, format, output=None, **options):
         target = Project.objects.filter(slug=project).first()
@@ -38,7 +47,7 @@ class Command(BaseCommand):
         try:
             export_options = ExportOptions.from_params({
                 "gold": options["gold"], "margin": options["margin"], "conversational": options["conversational"],
-                "current_only": options["current_only"],
+                "current_only": options["current_only"], "neutral": options["neutral"],
             })
         except OptionError as error:
             raise CommandError(str(error)) from None
