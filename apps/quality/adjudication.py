@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from apps.audit.services import record_event
 from apps.datasets.models import Item, ItemResponse
 from apps.labeling.forms import seconds
 from apps.labeling.judgements import FLAGS, Judgement, check
@@ -121,7 +122,7 @@ def adjudicate(*, project: Project, user, item_id: int, judgement: Judgement, no
     if old is not None:
         Adjudication.objects.filter(pk=old.pk).update(is_current=False)
     try:
-        return Adjudication.objects.create(
+        adjudication = Adjudication.objects.create(
             item=item, adjudicator=user, rubric_version_id=rubric_version_id, preference=canonical.preference,
             ranks=canonical.ranks, step_ratings=step_ratings, scores=canonical.scores,
             flags=canonical.flags, note=note, version=old.version + 1 if old else 1, previous=old,
@@ -129,6 +130,9 @@ def adjudicate(*, project: Project, user, item_id: int, judgement: Judgement, no
     except IntegrityError as error:  # pragma: no cover - the item lock makes this a last line of defence
         raise AdjudicationRefused("Someone else adjudicated this item at the same moment; reload.",
                                   "conflict") from error
+    record_event("adjudication.recorded", project=project, target=adjudication, actor=user,
+                 detail={"item_id": item.pk, "version": adjudication.version, "replaces": old.pk if old else None})
+    return adjudication
 
 
 # --- reads -----------------------------------------------------------------------------------------------

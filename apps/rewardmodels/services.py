@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.audit.services import record_event
 from apps.datasets.models import Item, ItemResponse
 from apps.labeling.models import Label
 from apps.projects.models import Project, TaskType
@@ -119,6 +120,8 @@ def run_start(project: Project, *, user=None, kind: str | None = None, parameter
             )
     except IntegrityError:
         raise ValidationError("A run of this model is already queued or running; wait for it or cancel it.") from None
+    record_event("training.started", project=project, target=run, actor=user,
+                 detail={"kind": kind, "trigger": trigger, "labels": len(label_ids), "parameters": config})
     return run, run_enqueue(run) if enqueue else False
 
 
@@ -153,6 +156,7 @@ def run_cancel(run: TrainingRun, *, user=None) -> TrainingRun:
             run.cancel_requested = True
             run.progress_message = "Cancelling…"
             run.save(update_fields=["cancel_requested", "progress_message"])
+    record_event("training.cancelled", project=run.project, target=run, actor=user)
     return run
 
 
@@ -296,6 +300,8 @@ def version_promote(version: ModelVersion, *, user=None) -> tuple[ModelVersion, 
     if version.is_active:
         raise ValidationError(f"Version {version.number} is already active.")
     version = _activate(version, user=user, stamp=True)
+    record_event("model.promoted", project=version.project, target=version, actor=user,
+                 detail={"kind": version.kind, "number": version.number})
     return version, rescore_enqueue(version)
 
 
@@ -312,6 +318,8 @@ def version_rollback(project: Project, *, kind: str | None = None, user=None) ->
     if not version_files_exist(earlier):
         raise ValidationError(f"Version {earlier.number}'s model files are missing from the model store.")
     version = _activate(earlier, user=user, stamp=False)
+    record_event("model.rolled_back", project=project, target=version, actor=user,
+                 detail={"kind": kind, "from": current.number, "to": version.number})
     return version, rescore_enqueue(version)
 
 
