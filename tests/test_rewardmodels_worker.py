@@ -36,9 +36,12 @@ def wait_for(check, timeout=90.0, every=0.2):
 
 
 @pytest.fixture
-def broker(settings):
+def broker(settings, monkeypatch):
     import redis
 
+    # Celery's broker_url reads the CELERY_BROKER_URL environment variable before its configuration
+    # (CI sets one), so the test's broker goes there too.
+    monkeypatch.setenv("CELERY_BROKER_URL", BROKER)
     client = redis.Redis.from_url(BROKER)
     client.flushdb()
     previous = celery_app.conf.broker_url
