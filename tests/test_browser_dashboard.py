@@ -4,37 +4,20 @@ an annotator's label arrives elsewhere (the labelling service, from the test thr
 Playwright's Python package drives Debian's /usr/bin/chromium against pytest-django's live server; the
 page polls its live fragment (htmx), here every second instead of five.
 """
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 from export_fixtures import annotators, import_rows, label
-from playwright.sync_api import sync_playwright
 
 from apps.labeling import services
 from apps.labeling.judgements import Judgement
 from apps.projects.services import project_update
+from tests.browser import browser  # noqa: F401  (the Chromium fixture)
 from tests.conftest import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCORES = {"accuracy": [4, 2], "coherence": [4, 2]}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()  # see tests/test_browser_labelling.py
 
 
 def test_headline_alpha_follows_a_label_submitted_elsewhere(live_server, browser, settings, project, lead):

@@ -4,39 +4,17 @@ Playwright's Python package drives Debian's /usr/bin/chromium (``playwright inst
 download here) against pytest-django's live server.
 """
 import json
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.urls import reverse
-from playwright.sync_api import sync_playwright
 
 from apps.datasets.services import import_file
 from apps.labeling.judgements import preference_to_canonical, to_canonical
 from apps.labeling.models import Assignment, Label
+from tests.browser import browser  # noqa: F401  (the Chromium fixture)
 from tests.conftest import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain and sequential.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # While Playwright's event loop runs in this thread, Django keeps its connections per async
-        # context, so the test's queries opened one of their own: close it, or the test database
-        # cannot be dropped at the end of the run.
-        connections.close_all()
 
 
 # Per item: the preference key (1 = A, 2 = Tie, 3 = B on this scale) and the rubric digits in Tab

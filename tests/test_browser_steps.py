@@ -10,7 +10,7 @@ from apps.accounts.models import Membership, Role
 from apps.datasets.services import import_file
 from apps.labeling.models import Label
 from tests.conftest import PASSWORD
-from tests.test_browser_labelling import browser  # noqa: F401  (the Chromium fixture)
+from tests.browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
