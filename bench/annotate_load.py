@@ -114,12 +114,14 @@ def _client(port, slug, token, deadline, out, seed):
     out.append({"calls": calls, "acked": acked, "refused": refused, "done": done})
 
 
-def _client_process(port, slug, tokens, deadline, queue, seed):
+def _client_process(port, slug, tokens, deadline, queue, seed, client=None):
+    """One process of client threads, one per token, each running ``client`` (default ``_client``)."""
     out = []
+    client = client or _client
 
     def run(*args):
         try:
-            _client(*args)
+            client(*args)
         except Exception as error:  # reported by the parent
             out.append({"error": repr(error)})
 

@@ -24,7 +24,6 @@ import os
 import random
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -88,24 +87,6 @@ def _annotator(port, slug, token, deadline, out, seed):
     if conn is not None:
         conn.close()
     out.append({"calls": calls, "acked": acked, "failures": failures, "done": done})
-
-
-def _client_process(port, slug, tokens, deadline, queue, seed):
-    out = []
-
-    def run(*args):
-        try:
-            _annotator(*args)
-        except Exception as error:  # reported by the parent
-            out.append({"error": repr(error)})
-
-    threads = [threading.Thread(target=run, args=(port, slug, token, deadline, out, seed + i))
-               for i, token in enumerate(tokens)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    queue.put(out)
 
 
 def restart_postgres() -> tuple[float, float, str]:
@@ -173,7 +154,7 @@ def run_drill(args) -> dict:
             groups = [tokens[i::args.client_processes] for i in range(args.client_processes)]
             connection.close()
             procs = [multiprocessing.get_context("fork").Process(
-                target=_client_process, args=(args.port, project.slug, group, deadline, queue, 1000 * i))
+                target=kit._client_process, args=(args.port, project.slug, group, deadline, queue, 1000 * i, _annotator))
                 for i, group in enumerate(groups) if group]
             for proc in procs:
                 proc.start()
