@@ -56,7 +56,7 @@ bench-rescore: install
 
 # Annotations/s over HTTP (gunicorn, 8 annotators); ITEMS=200000 for the large-project figure.
 bench-annotate: install
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=bench $(BIN)/python bench/annotate_load.py --items $${ITEMS:-2000}
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} SECRET_KEY=bench $(BIN)/python bench/annotate_load.py --items $${ITEMS:-2000} --via $${VIA:-api}
 
 clean:
 	rm -rf $(VENV) var staticfiles

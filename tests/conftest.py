@@ -10,10 +10,13 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (login-throttling counters live there)."""
+    """Each test starts with empty caches (login-throttling counters; the progress bar's item counts)."""
     from django.core.cache import cache
 
+    from apps.labeling import selectors
+
     cache.clear()
+    selectors._project_counts.clear()
     yield
 
 
@@ -122,5 +125,5 @@ def _reward_model_tasks_off(request, monkeypatch, settings, tmp_path_factory):
         return
     from worker.tasks import rewardmodels as tasks
 
-    for task in (tasks.train, tasks.rescore, tasks.evaluate):
+    for task in (tasks.train, tasks.rescore, tasks.evaluate, tasks.export_scores):
         monkeypatch.setattr(task, "apply_async", lambda *args, **kwargs: type("Sent", (), {"id": "recorded"})())

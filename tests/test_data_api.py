@@ -54,6 +54,26 @@ def test_rejected_file_is_a_400_in_the_error_shape_with_the_line_report(lead_api
     assert Item.objects.filter(project=project).count() == 0
 
 
+def test_imports_list_filters_by_status(lead_api, project):
+    accepted = post_file(lead_api, project, body(ROWS), format="native").json()["id"]
+    rejected = post_file(lead_api, project, b'{"id": "p3", "prompt": "x"}').json()["error"]["details"]["import"]["id"]
+    imports = f"/api/projects/{project.slug}/imports/"
+
+    def ids(**query):
+        response = lead_api.get(imports, query)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids() == [rejected, accepted]
+    assert ids(status="accepted") == [accepted]
+    assert ids(status="rejected") == [rejected]
+    for bad in ("done", "ACCEPTED", "\x00"):
+        response = lead_api.get(imports, {"status": bad})
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert set(error) == {"code", "message", "details"} and "status" in error["details"]
+
+
 def test_missing_file_and_bad_format_are_400s(lead_api, project):
     no_file = lead_api.post(f"/api/projects/{project.slug}/imports/", {}, format="multipart")
     assert no_file.status_code == 400 and no_file.json()["error"]["details"]["file"]

@@ -30,8 +30,9 @@ def test_page_offers_every_format_and_links_to_downloads(client, project, lead):
     for key in ("labels", "trl", "ranking_pairs", "fastchat"):
         assert f'href="{download}?format={key}"' in html
         assert f"/api/projects/{project.slug}/exports/{key}/" in html
-    for name in ("format", "gold", "margin", "conversational", "current_only"):
+    for name in ("format", "gold", "margin", "conversational", "current_only", "aggregate"):
         assert f'name="{name}"' in html
+    assert '<option value="dawid-skene">' in html
 
 
 def test_project_pages_link_to_the_export_page(client, project, lead):
@@ -87,6 +88,21 @@ def test_api_streams_each_format_with_query_options(api, project, lead):
                                                                           ("ext-v2", "m-a", "model_a")]
     labels = body(api.get(f"/api/projects/{project.slug}/exports/labels/", {"current_only": "true"}))
     assert [json.loads(line)["annotator"] for line in labels.splitlines()] == ["ext-v1", "ext-v2"]
+
+
+def test_the_aggregate_option_reaches_the_export_from_the_form_and_the_api(client, api, project, lead):
+    import_rows(project, ROWS)  # no Dawid-Skene labels yet: the majority decides
+    client.force_login(lead)
+    url = reverse("datasets:export_download", args=[project.slug])
+    response = client.get(url, {"format": "trl", "margin": "on", "aggregate": "dawid-skene"})
+    assert response.status_code == 200 and body(response) == TRL_LINE
+    assert client.get(url, {"format": "trl", "aggregate": "mean"}).status_code == 400
+    api.force_authenticate(lead)
+    response = api.get(f"/api/projects/{project.slug}/exports/trl/", {"margin": "true", "aggregate": "dawid-skene"})
+    assert response.status_code == 200 and body(response) == TRL_LINE
+    bad = api.get(f"/api/projects/{project.slug}/exports/trl/", {"aggregate": "mean"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["message"] == "Option 'aggregate' must be one of majority, dawid-skene, got 'mean'."
 
 
 def test_api_with_a_personal_token(api, project, lead):

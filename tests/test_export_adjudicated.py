@@ -1,10 +1,11 @@
-"""Exports take an item's current adjudication in place of the majority of its labels."""
+"""Exports take an item's current adjudication in place of the majority of its labels (or their Dawid-Skene label)."""
 import pytest
 from export_fixtures import annotators, export, import_rows, label
 
 from apps.labeling.judgements import Judgement
 from apps.projects.services import project_create, project_update
 from apps.quality.adjudication import adjudicate
+from apps.quality.heavy import refresh_snapshot
 
 
 def row(external_id):
@@ -55,6 +56,21 @@ def test_only_the_current_adjudication_counts_and_a_tie_skips_the_pair(project, 
 
     assert export(project, "trl") == [
         {"prompt": "Which is better?", "chosen": "changed first", "rejected": "changed second"}]
+
+
+def test_the_adjudicated_side_wins_over_dawid_skene_too(project, lead, voters):
+    extra = annotators(project, "v4", "v5")
+    project_update(project, overlap=5)
+    people = voters + extra
+    items = import_rows(project, [row(f"t{k}") for k in range(6)] + [row("x")])
+    for k in range(6):  # v1-v3 reliable, v4 and v5 always the other way: Dawid-Skene trusts v1-v3
+        truth = 1 if k % 2 == 0 else -1
+        vote(items[f"t{k}"], people, truth, truth, truth, -truth, -truth)
+    vote(items["x"], [people[0], people[3], people[4]], 1, -1, -1)
+    refresh_snapshot(project)
+    assert export(project, "trl", aggregate="dawid-skene")[-1]["chosen"] == "x first"
+    decide(project, lead, items["x"], -1)
+    assert export(project, "trl", aggregate="dawid-skene")[-1]["chosen"] == "x second"
 
 
 def test_ranking_pairs_follow_the_adjudicated_ranking(lead):

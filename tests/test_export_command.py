@@ -6,6 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from export_fixtures import import_rows
 
+from apps.quality.heavy import refresh_snapshot
+
 ROWS = [
     {"id": "a", "prompt": "p", "responses": ["x", "y"],
      "labels": [{"annotator": "v1", "preference": 1}, {"annotator": "v2", "preference": 1}]},
@@ -46,6 +48,20 @@ def test_options_reach_the_export(project):
     assert sorted({json.loads(line)["question_id"] for line in out.splitlines()}) == ["a", "b"]
     out, _ = run(project.slug, "--format", "trl", "--conversational", "always")
     assert json.loads(out.splitlines()[0])["prompt"] == [{"role": "user", "content": "p"}]
+
+
+def test_aggregate_by_dawid_skene(project):
+    import_rows(project, ROWS)
+    out, err = run(project.slug, "--format", "trl", "--aggregate", "dawid-skene")
+    assert out == '{"prompt": "p", "chosen": "x", "rejected": "y"}\n'  # no Dawid-Skene labels yet: the majority
+    assert err == (f"Exported 1 trl rows of {project.slug} to standard output, 1 pairs without a majority skipped, "
+                   "2 pairs by majority (no Dawid-Skene label for their current labels yet)\n")
+    refresh_snapshot(project)
+    out, err = run(project.slug, "--format", "trl", "--aggregate", "dawid-skene")
+    assert len(out.splitlines()) == 2  # Dawid-Skene decides "b", which has no majority
+    assert err == f"Exported 2 trl rows of {project.slug} to standard output\n"
+    with pytest.raises(CommandError, match="invalid choice: 'mean'"):
+        run(project.slug, "--format", "trl", "--aggregate", "mean")
 
 
 def test_unknown_project_and_format_are_errors(project, tmp_path):

@@ -1,4 +1,5 @@
-"""TRL preference export: majority of current labels, tie policy, gold, margin, plain vs conversational."""
+"""TRL preference export: majority of current labels (or their Dawid-Skene label), tie policy, gold, margin, plain vs
+conversational."""
 import pytest
 from export_fixtures import annotators, export, import_rows, label
 
@@ -9,6 +10,7 @@ from apps.datasets.exporters.options import ExportOptions
 from apps.datasets.exports import export_lines
 from apps.labeling.models import Label
 from apps.projects.services import project_update
+from apps.quality.heavy import refresh_snapshot
 
 
 def row(external_id, prompt="Which is better?", **extra):
@@ -132,3 +134,65 @@ def test_option_errors_name_the_option():
         ExportOptions.from_params({"margin": "sure"})
     assert ExportOptions.from_params({"margin": "1", "conversational": "ALWAYS"}) == ExportOptions(
         margin=True, conversational="always")
+
+
+def test_a_dawid_skene_winner_keeps_the_votes_counts_and_margin():
+    result = verdict([1, -1, -1], winner_from="A")  # the votes say B; Dawid-Skene says A
+    assert (result.winner, result.first, result.second, result.margin) == (FIRST, 1, 2, -0.3333)
+    assert verdict([1, 1, -1], winner_from="B").winner == SECOND
+    assert verdict([1, 1], winner_from="tie").winner is None  # the tie policy: skipped like a tie
+
+
+def dawid_skene_world(project, voters):
+    """Three reliable annotators and two who always say the opposite of them on eight items; on "x" one reliable
+    annotator says the first response is better and the two unreliable ones the second: the majority picks the
+    second, Dawid-Skene (which learned that those two are wrong) the first."""
+    items = import_rows(project, [row(f"t{k}") for k in range(8)] + [row("x")])
+    for k in range(8):
+        truth = 1 if k % 2 == 0 else -1
+        vote(items[f"t{k}"], voters, truth, truth, truth, -truth, -truth)
+    vote(items["x"], [voters[0], voters[3], voters[4]], 1, -1, -1)
+    refresh_snapshot(project)
+    return items
+
+
+def test_dawid_skene_aggregation_overrules_a_majority_of_unreliable_annotators(project, voters):
+    items = dawid_skene_world(project, voters)
+    by_majority = export(project, "trl", margin="true")
+    by_ds = export(project, "trl", margin="true", aggregate="dawid-skene")
+    assert by_majority[:8] == by_ds[:8]  # the others: both follow the three reliable annotators
+    assert [r["chosen"] for r in by_ds[:8]] == [f"t{k} {'first' if k % 2 == 0 else 'second'}" for k in range(8)]
+    assert by_majority[8] == {"prompt": "Which is better?", "chosen": "x second", "rejected": "x first",
+                              "margin": 0.3333}
+    assert by_ds[8] == {"prompt": "Which is better?", "chosen": "x first", "rejected": "x second", "margin": -0.3333}
+    counts = ExportCounts()
+    options = ExportOptions.from_params({"aggregate": "dawid-skene"})
+    assert len(list(export_lines(project, exporters.export_format("trl"), options, counts))) == 9
+    assert counts.dawid_skene_fallback == 0
+
+    # a new label on x: its Dawid-Skene label was computed from other labels, so the majority decides (2 to 2:
+    # skipped) until the statistics run again, and the export says how many pairs fell back
+    vote(items["x"], voters[1:2], 1)
+    counts = ExportCounts()
+    rows = list(export_lines(project, exporters.export_format("trl"), options, counts))
+    assert len(rows) == 8 and (counts.dawid_skene_fallback, counts.no_majority) == (1, 1)
+    refresh_snapshot(project)
+    assert export(project, "trl", aggregate="dawid-skene")[8]["chosen"] == "x first"
+
+
+def test_items_the_statistics_have_not_seen_fall_back_to_the_majority(project, voters):
+    items = import_rows(project, [row("new")])
+    vote(items["new"], voters, -1, -1, 1)
+    counts = ExportCounts()
+    options = ExportOptions.from_params({"aggregate": "dawid-skene"})
+    rows = [line for line in export_lines(project, exporters.export_format("trl"), options, counts)]
+    assert rows == ['{"prompt": "Which is better?", "chosen": "new second", "rejected": "new first"}\n']
+    assert counts.dawid_skene_fallback == 1
+
+
+def test_aggregate_option_is_checked():
+    assert ExportOptions.from_params({"aggregate": "Dawid-Skene"}).aggregate == "dawid-skene"
+    assert ExportOptions.from_params({}).aggregate == "majority"
+    assert ExportOptions(aggregate="dawid-skene").as_params() == {"aggregate": "dawid-skene"}
+    with pytest.raises(ValueError, match="Option 'aggregate' must be one of majority, dawid-skene, got 'mean'"):
+        ExportOptions.from_params({"aggregate": "mean"})

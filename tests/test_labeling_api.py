@@ -433,6 +433,38 @@ def test_editing_through_the_api_keeps_history(project, annotator, ann):
     assert old["is_current"] is False and old["version"] == 1
 
 
+def test_my_labels_filter_by_item_creation_time_and_versions(project, annotator, lead, ann):
+    load(project, n=4)
+    mine = _label_three(ann, project)
+    _label_three(client_for(lead), project)  # another annotator's labels never show, whatever the filters
+    edited = ann.patch(url(project, f"labels/mine/{mine[0]}/"), {"rationale": "edited"}, format="json").json()["id"]
+
+    def ids(**query):
+        response = ann.get(url(project, "labels/mine/"), query)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    item = Label.objects.get(pk=mine[1]).item_id
+    assert ids(item=item) == [mine[1]]
+    assert ids(item=Label.objects.get(pk=mine[0]).item_id) == [edited]
+    assert ids(item=Label.objects.get(pk=mine[0]).item_id, versions="all") == [edited, mine[0]]
+    assert ids(versions="all") == [edited, mine[2], mine[1], mine[0]]
+    assert ids(versions="current") == [edited, mine[2], mine[1]]
+    Label.objects.filter(pk=mine[1]).update(created_at=timezone.now() - timedelta(days=3))
+    cut = (timezone.now() - timedelta(days=1)).isoformat()
+    assert ids(created_before=cut) == [mine[1]]
+    assert ids(created_after=cut) == [edited, mine[2]]
+    assert ids(created_after=cut, item=item) == []
+    assert ids(annotator="lead") == [edited, mine[2], mine[1]]  # not a filter here: always the caller's own
+
+
+@pytest.mark.parametrize("query", [{"item": "x"}, {"item": "0"}, {"item": str(2**64)}, {"versions": "some"},
+                                   {"created_after": "yesterday"}, {"created_before": "2024-13-40T00:00:00"}])
+def test_bad_my_label_filters_are_a_clear_400(project, ann, query):
+    error = assert_error(ann.get(url(project, "labels/mine/"), query), 400)
+    assert next(iter(query)) in error["details"]
+
+
 # --- query counts ----------------------------------------------------------------------------------------------------
 
 

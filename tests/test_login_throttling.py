@@ -75,3 +75,20 @@ def test_empty_fields_do_not_count_as_failures(client, lead, field):
     for _ in range(6):
         client.post(LOGIN, {"username": "lead", "password": "wrong", field: ""}, REMOTE_ADDR="198.51.100.1")
     assert attempt(client, "lead", PASSWORD).status_code == 302
+
+
+def test_an_unreachable_cache_fails_open_with_a_warning(client, lead, caplog):
+    """Redis down (CACHE_URL points at a port nobody listens on): logins still work, nothing is counted."""
+    import socket
+
+    with socket.socket() as probe:  # a free port: nothing answers there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                        "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    with override_settings(CACHES=down), caplog.at_level("WARNING", logger="apps.accounts.throttling"):
+        for _ in range(6):
+            assert attempt(client, "lead", "wrong").status_code == 200
+        assert attempt(client, "lead", PASSWORD).status_code == 302
+    assert "_auth_user_id" in client.session
+    assert any("cache is unavailable" in record.getMessage() for record in caplog.records)

@@ -106,6 +106,8 @@ MATRIX = {
     "projects/<slug:slug>/export/": page("lead"),
     "projects/<slug:slug>/export/download/": page("lead"),
     # labelling
+    "api/projects/<slug:slug>/assignments/": api("lead"),
+    "api/projects/<slug:slug>/labels/": api("lead"),
     "api/projects/<slug:slug>/assignments/next/": api("member", ["POST"]),
     "api/projects/<slug:slug>/assignments/<int:pk>/submit/": api("member", ["POST"], pk="assignment"),
     "api/projects/<slug:slug>/assignments/<int:pk>/skip/": api("member", ["POST"], pk="assignment"),
@@ -132,6 +134,7 @@ MATRIX = {
     "projects/<slug:slug>/models/runs/<int:run_id>/": page("lead", run_id="training_run"),
     "projects/<slug:slug>/models/runs/<int:run_id>/cancel/": page("admin", ["POST"], run_id="training_run"),
     "projects/<slug:slug>/models/versions/<int:number>/promote/": page("admin", ["POST"], number="model_version"),
+    "projects/<slug:slug>/models/versions/<int:number>/scores/": page("lead", number="model_version"),
     "projects/<slug:slug>/models/rollback/": page("admin", ["POST"]),
     "projects/<slug:slug>/models/policy/": page("admin", ["POST"]),
     "api/projects/<slug:slug>/models/runs/": api("lead"),
@@ -141,6 +144,7 @@ MATRIX = {
     "api/projects/<slug:slug>/models/versions/": api("lead"),
     "api/projects/<slug:slug>/models/versions/<int:number>/": api("lead", number="model_version"),
     "api/projects/<slug:slug>/models/versions/<int:number>/promote/": api("admin", ["POST"], number="model_version"),
+    "api/projects/<slug:slug>/models/versions/<int:number>/scores/": api("lead", number="model_version"),
     "api/projects/<slug:slug>/models/rollback/": api("admin", ["POST"]),
     "api/projects/<slug:slug>/models/scores/": api("lead"),
     "api/projects/<slug:slug>/models/policy/": api("lead"),
@@ -439,6 +443,7 @@ def test_the_lead_does_see_them_so_the_check_above_can_fail(world):
     assert GOLD_MARK in call(client, "GET", f"/api/projects/helpfulness/items/{gold.pk}/", True).content_bytes.decode()
     body = call(client, "GET", f"/api/projects/helpfulness/items/{labelled.pk}/labels/", True).content_bytes.decode()
     assert OTHER_LABEL_MARK in body
+    assert OTHER_LABEL_MARK in call(client, "GET", "/api/projects/helpfulness/labels/", True).content_bytes.decode()
 
 
 def test_staff_flag_without_membership_is_admin_but_a_plain_user_is_nobody(world, db):

@@ -51,6 +51,39 @@ def test_list_pages(api, staff, lead):
     assert len(api.get("/api/projects/?page=2").json()["results"]) == 1
 
 
+def test_list_filters_by_name_or_slug_my_role_and_task_type(api, project, lead, annotator, staff):
+    from apps.projects.services import project_create
+
+    project_create(user=lead, name="Math steps", task_type="steps", slug="arith")
+    Membership.objects.create(user=annotator, project=project_create(user=staff, name="Ranked answers",
+                                                                     task_type="ranking"), role=Role.LEAD)
+
+    def slugs(user, **query):
+        response = as_user(api, user).get("/api/projects/", query)
+        assert response.status_code == 200, response.content
+        return [row["slug"] for row in response.json()["results"]]
+
+    assert slugs(annotator) == ["helpfulness", "ranked-answers"]
+    assert slugs(annotator, role="lead") == ["ranked-answers"]
+    assert slugs(annotator, role="annotator") == ["helpfulness"]
+    assert slugs(annotator, role="admin") == []
+    assert slugs(lead, q="MATH") == ["arith"]  # the name, any case
+    assert slugs(lead, q="ari") == ["arith"]  # or the slug
+    assert slugs(lead, q="help\x00ful") == ["helpfulness"]  # NUL dropped, as the other text filters drop it
+    assert slugs(lead, task_type="steps") == ["arith"]
+    assert slugs(staff, role="admin", task_type="ranking") == ["ranked-answers"]  # staff: admin everywhere
+    assert slugs(staff, role="lead") == []
+    assert slugs(staff, q="other") == ["other-teams-project"]
+
+
+@pytest.mark.parametrize("query", [{"role": "owner"}, {"task_type": "essay"}, {"q": "x" * 201}, {"role": "\x00"}])
+def test_list_bad_filters_are_400_naming_the_parameter(api, project, lead, query):
+    response = as_user(api, lead).get("/api/projects/", query)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details"} and next(iter(query)) in error["details"]
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_anonymous_is_401(api, project, method):
     assert getattr(api, method)("/api/projects/").status_code == 401
@@ -237,6 +270,31 @@ def test_delete_takes_items_labels_and_versions(api, project, staff, annotator, 
     assert not Label.objects.exists() and not Item.objects.exists()
     assert not RubricVersion.objects.filter(project_id=project.pk).exists()
     assert Project.objects.filter(slug="other-teams-project").exists()
+
+
+def test_delete_takes_adjudications_and_model_versions_too(api, project, staff, lead, settings):
+    """Adjudications protect their rubric version and model versions their run: deleting used to answer 409."""
+    from apps.datasets.services import import_native_rows
+    from apps.labeling.judgements import Judgement
+    from apps.quality.adjudication import adjudicate
+    from apps.quality.models import Adjudication
+    from apps.rewardmodels import services as models
+    from apps.rewardmodels.models import ModelVersion, RunStatus, Score, TrainingRun
+
+    import_native_rows(project=project, user=lead, rows=[
+        {"id": "x", "prompt": "q", "responses": ["a", "b"],
+         "labels": [{"annotator": "r1", "preference": 1}, {"annotator": "r2", "preference": -1}]}])
+    item = Item.objects.get(project=project)
+    scores = {d.key: [3, 3] for d in project.rubric_versions.get().dimensions.all()}
+    adjudicate(project=project, user=lead, item_id=item.pk, judgement=Judgement(preference=1, scores=scores))
+    run = TrainingRun.objects.create(project=project, kind="outcome", status=RunStatus.RUNNING)
+    (settings.MODEL_STORE / "v1").mkdir(parents=True)
+    version = models.run_succeed(run.pk, path="v1", metrics={})
+    models.scores_replace(version, [{"response_id": item.slots.first().response_id, "reward": 1.0}])
+    assert as_user(api, staff).delete(DETAIL).status_code == 204
+    assert not Project.objects.filter(slug="helpfulness").exists()
+    for model in (Adjudication, ModelVersion, TrainingRun, Score, Item, Label):
+        assert not model.objects.exists(), model
 
 
 def test_ranking_k_is_free_on_a_pairwise_project_with_items(api, project, lead):

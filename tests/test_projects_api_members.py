@@ -35,6 +35,31 @@ def test_list_is_paginated_with_roles(api, project, annotator):
     ]
 
 
+def test_list_filters_by_role_and_username(api, project, annotator):
+    Membership.objects.create(user=make_user("Annie"), project=project, role=Role.LEAD)
+
+    def members(**query):
+        response = as_user(api, annotator).get(MEMBERS, query)
+        assert response.status_code == 200, response.content
+        return [m["username"] for m in response.json()["results"]]
+
+    assert members(role="lead") == ["Annie", "lead"]
+    assert members(role="admin") == ["padmin"]
+    assert members(username="ann") == ["Annie", "annotator"]  # part of the name, any case
+    assert members(username="ann", role="annotator") == ["annotator"]
+    assert members(username="pad\x00min") == ["padmin"]  # NUL dropped
+    assert members(username="nobody") == []
+    assert len(members(role="", username="")) == 4  # left empty: no filter
+
+
+@pytest.mark.parametrize("query", [{"role": "overlord"}, {"role": "ADMIN"}, {"username": "x" * 151}])
+def test_list_bad_filters_are_400_naming_the_parameter(api, project, lead, query):
+    response = as_user(api, lead).get(MEMBERS, query)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details"} and next(iter(query)) in error["details"]
+
+
 @pytest.mark.parametrize(
     "who, status", [("outsider", 404), ("annotator", 403), ("lead", 201), ("padmin", 201), ("staff", 201)]
 )

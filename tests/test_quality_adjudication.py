@@ -9,6 +9,7 @@ from export_fixtures import annotators, import_rows, label
 from apps.labeling.judgements import Judgement
 from apps.projects.services import project_create, project_update
 from apps.quality.adjudication import AdjudicationRefused, adjudicate
+from apps.quality.heavy import refresh_snapshot
 from apps.quality.models import Adjudication
 from tests.conftest import login
 
@@ -253,3 +254,38 @@ def test_record_and_next_opens_the_next_unadjudicated_item_of_the_queue(client, 
     assert response["Location"] == page_url(project, other)
     response = client.post(page_url(project, other), data)
     assert response["Location"] == reverse("quality:disagreements", args=[project.slug])  # nothing left
+
+
+def test_the_page_shows_the_majority_beside_the_dawid_skene_label(client, lead):
+    project = project_create(user=lead, name="Who to trust", overlap=5)
+    items = import_rows(project, [row(f"t{k}") for k in range(8)] + [row("x")])
+    people = annotators(project, "good1", "good2", "good3", "bad1", "bad2")
+    for k in range(8):  # the "bad" two always say the opposite of the three others
+        truth = 1 if k % 2 == 0 else -1
+        for n, person in enumerate(people):
+            label(items[f"t{k}"], person, preference=truth if n < 3 else -truth, shown_order=[0, 1])
+    for person, preference in zip([people[0], people[3], people[4]], [1, -1, -1]):
+        label(items["x"], person, preference=preference, shown_order=[0, 1])
+    login(client, lead)
+    html = client.get(page_url(project, items["x"])).content.decode()
+    assert "Majority: <strong data-majority>2 &gt; 1</strong>" in html
+    assert "Dawid-Skene: <strong data-dawid-skene>not computed yet</strong>" in html
+    refresh_snapshot(project)
+    html = client.get(page_url(project, items["x"])).content.decode()
+    assert "Majority: <strong data-majority>2 &gt; 1</strong>" in html
+    assert "Dawid-Skene: <strong data-dawid-skene>1 &gt; 2</strong>" in html and "posterior 1.00" in html
+    assert "data-differs" in html and "data-stale" not in html
+    label(items["x"], people[1], preference=1, shown_order=[0, 1])  # labelled since: 2 against 2
+    html = client.get(page_url(project, items["x"])).content.decode()
+    assert "Majority: <strong data-majority>no majority</strong>" in html and "data-stale" in html
+
+
+def test_step_items_show_their_majority_as_the_first_wrong_step(client, lead):
+    steps = project_create(user=lead, name="Steps majority", task_type="steps", overlap=3)
+    item = import_rows(steps, [{"id": "s", "prompt": "Solve", "responses": ["one\ntwo\nthree"]}])["s"]
+    for person, ratings in zip(annotators(steps, "m1", "m2", "m3"), [[1, -1, None], [1, -1, None], [1, 1, 1]]):
+        label(item, person, step_ratings=ratings)
+    refresh_snapshot(steps)
+    html = login(client, lead).get(page_url(steps, item)).content.decode()
+    assert "Majority: <strong data-majority>step 2 wrong first</strong>" in html
+    assert "<strong data-dawid-skene>" in html and "not computed yet" not in html

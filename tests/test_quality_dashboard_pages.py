@@ -1,5 +1,6 @@
 """The quality dashboard and disagreement queue pages: who may open them, the figures they show (equal to
-the reference implementation), sorting, flags, the polled live fragment, and the project tab."""
+the reference implementation), sorting, flags, the polled live fragment, the project tab, the active reward
+model's agreement beside the humans', trends by the window the lead picks, and majority beside Dawid-Skene."""
 import re
 
 import krippendorff
@@ -8,12 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from export_fixtures import annotators, import_rows, label
+from rewardmodels_helpers import make_version
 
 from apps.accounts.models import User
 from apps.labeling.judgements import Judgement
 from apps.projects.services import project_create, project_update
 from apps.quality.adjudication import adjudicate
+from apps.quality.heavy import refresh_snapshot
 from apps.quality.models import StatsSnapshot
+from apps.rewardmodels.models import ModelVersion
 from tests.conftest import login
 
 SCORES = {"accuracy": [3, 3], "coherence": [3, 3]}
@@ -242,4 +246,69 @@ def test_step_projects_show_step_figures(client, lead):
         label(item, s2, step_ratings=[1, -1, -1])
     html = login(client, lead).get(dashboard(project)).content.decode()
     assert 'id="step-figures"' in html and "First wrong step: within one step" in html
+    assert "Error category: α" in html and "Error category: AC1" in html
     assert card(html, "labels") == "4"
+
+
+def test_the_active_models_agreement_with_the_majority_is_beside_the_humans(client, lead, project, labelled,
+                                                                            settings, tmp_path):
+    html = login(client, lead).get(dashboard(project)).content.decode()
+    assert card(html, "model") == "not defined" and "no active model" in html
+    settings.MODEL_STORE = tmp_path / "store"
+    version = make_version(project, store=settings.MODEL_STORE)
+    ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
+    html = client.get(dashboard(project)).content.decode()
+    assert card(html, "model") == "not defined" and "the active model has not scored the responses yet" in html
+    ModelVersion.objects.filter(pk=version.pk).update(rescored_at=timezone.now(), rescore_summary={
+        "agreement": {"model_vs_majority": 0.75, "model_pairs": 4, "human_vs_human": 0.5625, "human_pairs": 16}})
+    html = client.get(reverse("quality:dashboard_live", args=[project.slug])).content.decode()
+    assert card(html, "model") == "75.0 %"
+    model_card = html[html.index('data-card="model"'):]
+    model_card = model_card[:model_card.index("</section>")].split('<div class="stat-card"')[0]
+    assert "4 decided pairs" in model_card and "Humans with each other: 56.2 % (16 pairs)" in model_card
+    assert f"Model v{version.number}" in model_card
+    # the alpha card, the human-human headline, sits right before it
+    assert html.index('data-card="alpha"') < html.index('data-card="model"')
+
+
+def point(start, alpha, accuracy):
+    return {"start": start, "labels": 3, "alpha": {"value": alpha}, "tie_rate": 0.1,
+            "dimensions": {"accuracy": {"value": accuracy, "reason": None if accuracy is not None else "one value"},
+                           "coherence": {"value": None, "reason": "every value the same"}}}
+
+
+def test_trends_show_alpha_per_dimension_by_the_window_the_lead_picks(client, lead, project, labelled):
+    day = {"window": "day", "points": [point("2026-11-25T00:00:00+00:00", 0.4, 0.31),
+                                       point("2026-11-26T00:00:00+00:00", 0.5, None),
+                                       point("2026-11-27T00:00:00+00:00", 0.6, 0.52)]}
+    week = {"window": "week", "points": [point("2026-11-20T00:00:00+00:00", 0.45, 0.44),
+                                         point("2026-11-27T00:00:00+00:00", 0.55, 0.66)]}
+    StatsSnapshot.objects.create(project=project, computed_at=timezone.now(), labels_seen=16, data={
+        "trends": day, "trend_windows": {"hour": {"window": "hour", "points": []}, "day": day, "week": week}})
+    login(client, lead)
+    html = client.get(dashboard(project)).content.decode()
+    assert "α per rubric dimension (ordinal)" in html and "Factual accuracy · Nov 27 00:00: 0.52" in html
+    assert re.search(r'data-window="auto" aria-current="true"><strong>auto \(day\)</strong>', html)
+    assert 'href="?sort=labels&amp;dir=desc&amp;window=week" data-window="week"' in html
+    weekly = client.get(dashboard(project), {"window": "week", "sort": "username", "dir": "asc"}).content.decode()
+    assert "Factual accuracy · Nov 27 00:00: 0.66" in weekly and "Nov 25 00:00" not in weekly
+    assert 'data-window="week" aria-current="true"' in weekly
+    assert 'href="?sort=username&amp;dir=desc&amp;window=week"' in weekly  # sorting keeps the window
+    assert f'hx-get="{reverse("quality:dashboard_live", args=[project.slug])}?window=week&amp;sort=username' in weekly
+    # an unknown window shows the automatic one
+    assert "Nov 25 00:00" in client.get(dashboard(project), {"window": "fortnight"}).content.decode()
+
+
+def test_queue_shows_the_majority_beside_the_dawid_skene_label(client, lead, project, labelled):
+    login(client, lead)
+    html = client.get(reverse("quality:disagreements", args=[project.slug])).content.decode()
+    assert "Majority · Dawid-Skene" in html and "not computed yet" in html
+    refresh_snapshot(project)
+    html = client.get(reverse("quality:disagreements", args=[project.slug])).content.decode()
+    row = html[html.index(f'<tr data-item="{labelled["i1"].pk}"'):]
+    row = row[:row.index("</tr>")]
+    # i1: amy and cat say 1 > 2, bob says tie
+    assert '<span data-majority>1 &gt; 2</span>' in row and "<span data-dawid-skene>" in row
+    assert "not computed yet" not in row
+    row = html[html.index(f'<tr data-item="{labelled["i4"].pk}"'):]
+    assert '<span data-majority>1 &gt; 2</span>' in row[:row.index("</tr>")]  # i4: 1, -1, 1

@@ -7,11 +7,14 @@ coefficients equal the reference implementations on the raw labels.
 """
 import math
 import random
+import warnings
 
 import krippendorff
 import numpy as np
+import pandas as pd
 import pytest
 from django.db import connection
+from irrCAC.raw import CAC
 
 from apps.datasets.importers.bulk_insert import insert_rows
 from apps.datasets.models import Item, Prompt
@@ -20,7 +23,7 @@ from apps.projects.services import project_create
 from apps.quality import selectors
 from apps.quality.models import AnnotatorTally, ItemSplit, ItemUnitPattern, PatternCount
 from apps.quality.rebuild import expected_summaries, rebuild_summaries
-from apps.quality.stats.gwet import ac2
+from apps.quality.stats.gwet import ac1, ac2
 from tests.conftest import DEFAULT_DIMENSIONS, make_user
 
 TALLY_FIELDS = ("labels", "preferences", "ties", "decisive", "left_picks", "timed", "active_ms_total", "gold_total",
@@ -218,6 +221,44 @@ def test_live_coefficients_equal_reference_implementations(lead, annotators):
         mine = [lab for lab in labels if lab.annotator_id == annotator.pk]
         if mine:
             assert by_rater[annotator.pk]["labels"] == len(mine)
+
+
+def test_error_category_ac1_equals_irrcac_over_every_category_of_the_taxonomy(lead, annotators):
+    taxonomy = ["arithmetic", "logic, misc", "never used"]
+    project = project_create(user=lead, name="Categories", task_type="steps", overlap=4, error_categories=taxonomy)
+    items = _items(project, 10, kind="steps")
+    for item in items[:2]:  # ratings without any error note: AC1 on categories is not defined, and says why
+        for a in annotators[:2]:
+            Label.objects.create(item=item, annotator=a, step_ratings=[1, 1, 1])
+    steps = selectors.project_dashboard(project)["steps"]
+    assert steps["category_ac1"]["value"] is None and steps["category_ac1"]["reason"]
+
+    rng = random.Random(23)
+    for item in items[2:]:
+        for a in rng.sample(annotators, rng.randint(2, 4)):
+            notes = [({"category": rng.choice(taxonomy[:2]), "comment": ""} if rng.random() < 0.7 else None)
+                     for _ in range(3)]
+            Label.objects.create(item=item, annotator=a, step_ratings=[-1 if n else 1 for n in notes],
+                                 step_notes=notes)
+    board = selectors.project_dashboard(project)
+
+    # the reference: one row per (item, step), one column per annotator; categories as codes 1..3 (identity
+    # weights: AC1 does not depend on the names), every category of the taxonomy passed, the unused one too
+    codes = {"arithmetic": 1, "logic, misc": 2, "never used": 3}
+    cells: dict = {}
+    for lab in Label.objects.filter(item__project=project, is_current=True):
+        for step, note in enumerate(lab.step_notes or []):
+            if note and note.get("category"):
+                cells.setdefault((lab.item_id, step), {})[f"r{lab.annotator_id}"] = float(codes[note["category"]])
+    frame = pd.DataFrame(list(cells.values()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = CAC(frame, categories=[1.0, 2.0, 3.0], digits=15).gwet()["est"]["coefficient_value"]
+    got = board["steps"]["category_ac1"]
+    assert got["value"] == pytest.approx(float(want), abs=1e-9)
+    # the unused category counts: AC1 over the two used ones alone differs
+    assert got["value"] != pytest.approx(ac1([list(u.values()) for u in cells.values()], categories=[1.0, 2.0]).value,
+                                         abs=1e-9)
 
 
 def test_undefined_alpha_says_why(lead, annotators):

@@ -1,5 +1,12 @@
-"""Model pages and API: who sees and does what, the start form, live fragments, promote/rollback, scores, schema."""
+"""Model pages and API: who sees and does what, the start form, live fragments, promote/rollback, scores (and their
+download), schema."""
+import csv
+import io
+import json
+
 import pytest
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 from rewardmodels_helpers import Enqueued, import_rows, make_version, voted
 
 from apps.accounts.models import ApiToken
@@ -191,6 +198,104 @@ def test_api_runs_versions_scores_and_policy(api, project_admin, labelled, store
     assert api.get(base + "versions/9/").status_code == 404
 
 
+def test_api_run_and_version_lists_filter_by_status_kind_and_active(api, lead, labelled, store):
+    failed = TrainingRun.objects.create(project=labelled, kind="outcome", status=RunStatus.FAILED)
+    v1 = make_version(labelled, store=store)
+    v2 = make_version(labelled, store=store, kind="process")
+    v3 = make_version(labelled, store=store)
+    queued = TrainingRun.objects.create(project=labelled, kind="process", status=RunStatus.QUEUED)
+    ModelVersion.objects.filter(pk__in=[v1.pk, v2.pk]).update(is_active=True)
+    api.force_authenticate(lead)
+    base = f"/api/projects/{labelled.slug}/models/"
+
+    def listed(path, key, **query):
+        response = api.get(base + path, query)
+        assert response.status_code == 200, response.content
+        return [row[key] for row in response.json()["results"]]
+
+    assert listed("runs/", "id", status="failed") == [failed.pk]
+    assert listed("runs/", "id", kind="process") == [queued.pk, v2.run_id]
+    assert listed("runs/", "id", status="succeeded", kind="outcome") == [v3.run_id, v1.run_id]
+    assert listed("runs/", "id", status="running") == []
+    assert listed("versions/", "number") == [3, 2, 1]
+    assert listed("versions/", "number", kind="outcome") == [3, 1]
+    assert listed("versions/", "number", active="true") == [2, 1]
+    assert listed("versions/", "number", active="false") == [3]
+    assert listed("versions/", "number", active="true", kind="process") == [2]
+    for path, query in (("runs/", {"status": "done"}), ("runs/", {"kind": "ensemble"}), ("runs/", {"kind": "\x00"}),
+                        ("versions/", {"kind": "OUTCOME"}), ("versions/", {"active": "maybe"})):
+        response = api.get(base + path, query)
+        assert response.status_code == 400, (path, query)
+        error = response.json()["error"]
+        assert set(error) == {"code", "message", "details"} and next(iter(query)) in error["details"]
+
+
+def scored_version(project, store):
+    """A version that scored the project's responses (one has a reply that looks like a spreadsheet formula)."""
+    from apps.datasets.models import Response
+
+    version = make_version(project, store=store)
+    responses = list(Response.objects.filter(project=project).order_by("id"))
+    Response.objects.filter(pk=responses[0].pk).update(text="=HYPERLINK(\"http://x\")")
+    services.scores_replace(version, [{"response_id": r.pk, "reward": -0.5 + n, "std": 0.1 * n}
+                                      for n, r in enumerate(responses)])
+    ModelVersion.objects.filter(pk=version.pk).update(rescored_at=timezone.now())
+    return version, responses
+
+
+def streamed(response) -> str:
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content).decode()
+
+
+def test_version_scores_download_from_the_page_as_jsonl_or_csv(client, lead, annotator, labelled, store):
+    version, responses = scored_version(labelled, store)
+    client.force_login(lead)
+    url = page(labelled, f"versions/{version.number}/scores/")
+    html = client.get(page(labelled)).content.decode()
+    assert f'href="{url}?format=jsonl"' in html and f'href="{url}?format=csv"' in html
+    run_page = client.get(page(labelled, f"runs/{version.run_id}/")).content.decode()
+    assert f'href="{url}?format=csv"' in run_page
+
+    response = client.get(url)
+    assert response["Content-Type"] == "application/jsonl; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{labelled.slug}-model-v1-scores.jsonl"'
+    rows = [json.loads(line) for line in streamed(response).splitlines()]
+    assert [r["response_id"] for r in rows] == [r.pk for r in responses]
+    assert rows[1] == {"response_id": responses[1].pk, "model_name": responses[1].model_name,
+                       "prompt": [{"role": "user", "content": "Question q0?"}], "response": responses[1].text,
+                       "reward": 0.5, "std": 0.1, "step_scores": None, "first_wrong": None}
+
+    response = client.get(url, {"format": "csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    table = list(csv.DictReader(io.StringIO(streamed(response))))
+    assert len(table) == len(responses) == 8
+    assert table[0]["response"] == "'=HYPERLINK(\"http://x\")"  # never a formula in a spreadsheet
+    assert (table[0]["reward"], table[0]["prompt"], table[0]["step_scores"]) == ("-0.5", "Question q0?", "")
+    assert client.get(url, {"format": "xml"}).status_code == 400
+    assert client.get(page(labelled, "versions/9/scores/")).status_code == 404
+    from apps.audit.models import AuditEvent
+    events = AuditEvent.objects.filter(action="scores.downloaded").order_by("pk")
+    assert list(events.values_list("detail", flat=True)) == [{"version": 1, "format": "jsonl"},
+                                                             {"version": 1, "format": "csv"}]
+    client.force_login(annotator)
+    assert client.get(url).status_code == 403
+
+
+def test_version_scores_download_from_the_api(api, lead, labelled, store):
+    version, _ = scored_version(labelled, store)
+    api.force_authenticate(lead)
+    url = f"/api/projects/{labelled.slug}/models/versions/{version.number}/scores/"
+    response = api.get(url, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response["Content-Type"] == "application/jsonl; charset=utf-8"
+    assert len(streamed(response).splitlines()) == 8
+    table = streamed(api.get(url, {"format": "csv"}))
+    assert table.splitlines()[0] == "response_id,model_name,prompt,response,reward,std,step_scores,first_wrong"
+    bad = api.get(url, {"format": "xml"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+    assert api.get(f"/api/projects/{labelled.slug}/models/versions/9/scores/").status_code == 404
+
+
 def test_api_with_a_token_for_a_lead_reads_but_cannot_act(api, lead, labelled):
     from apps.accounts.services import token_create
     _, key = token_create(user=lead, name="ci")
@@ -205,5 +310,20 @@ def test_openapi_schema_documents_the_model_endpoints(api, lead):
     api.force_authenticate(lead)
     paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
     for path in ("runs/", "runs/{run_id}/", "runs/{run_id}/cancel/", "versions/", "versions/{number}/promote/",
-                 "rollback/", "scores/", "policy/"):
+                 "versions/{number}/scores/", "rollback/", "scores/", "policy/"):
         assert f"/api/projects/{{slug}}/models/{path}" in paths
+
+
+def test_an_active_version_whose_rescoring_never_completed_offers_rescore_again(client, project_admin, labelled,
+                                                                                  store, monkeypatch):
+    Enqueued(monkeypatch, fail=True)
+    client.force_login(project_admin)
+    make_version(labelled, store=store)
+    response = client.post(page(labelled, "versions/1/promote/"), follow=True)
+    assert "promote again to retry" in response.content.decode() and "Rescore again" in response.content.decode()
+    queue = Enqueued(monkeypatch)
+    response = client.post(page(labelled, "versions/1/promote/"), follow=True)
+    assert "Version 1 is active; rescoring every response" in response.content.decode()
+    assert queue.names() == ["rescore"]
+    services.rescore_apply(ModelVersion.objects.get(number=1))
+    assert "Rescore again" not in client.get(page(labelled)).content.decode()

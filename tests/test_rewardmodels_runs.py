@@ -168,6 +168,37 @@ def test_sweep_fails_runs_whose_worker_went_silent(labelled, monkeypatch):
     assert run.status == RunStatus.FAILED and not ModelVersion.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_training_task_beats_while_it_works_so_only_a_dead_worker_goes_stale(labelled, monkeypatch, store, settings):
+    """The heartbeat comes from a thread, not from progress: a step longer than RM_STALE_SECONDS is not a death."""
+    import time
+
+    Enqueued(monkeypatch)
+    settings.RM_HEARTBEAT_SECONDS = 0.05
+    run, _ = services.run_start(labelled)
+    seen = {}
+
+    def train(config, examples, *, on_progress=None, should_stop=None):  # one long step, no progress written
+        began = seen["began"] = TrainingRun.objects.get(pk=run.pk).heartbeat_at
+        deadline = time.monotonic() + 30
+        while TrainingRun.objects.get(pk=run.pk).heartbeat_at == began and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen["beat"] = TrainingRun.objects.get(pk=run.pk).heartbeat_at
+        seen["swept"] = services.runs_sweep()
+        seen["late"] = services.runs_sweep(now=seen["beat"] + services.STALE_AFTER - timedelta(seconds=1))
+        raise RuntimeError("the worker was killed here")
+
+    monkeypatch.setattr("worker.ml.training.train", train)
+    tasks.train.apply(args=[run.pk])
+    assert seen["beat"] > seen["began"] and seen["swept"]["failed"] == 0 and seen["late"]["failed"] == 0
+    # A worker killed for good writes nothing more: the sweep fails the run once its heartbeat is stale.
+    TrainingRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, error="", finished_at=None)
+    assert services.STALE_AFTER == timedelta(seconds=settings.RM_STALE_SECONDS) <= timedelta(minutes=2)
+    assert services.runs_sweep(now=seen["beat"] + services.STALE_AFTER + timedelta(seconds=1))["failed"] == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "stopped reporting" in run.error and not ModelVersion.objects.exists()
+
+
 def test_policy_starts_a_run_after_n_new_labels(labelled, monkeypatch):
     queue = Enqueued(monkeypatch)
     services.policy_update(labelled, enabled=True, every_n_labels=5)

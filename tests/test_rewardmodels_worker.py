@@ -121,3 +121,9 @@ def test_train_promote_rescore_on_a_real_worker(project, worker):
     assert version.rescore_summary["agreement"]["model_pairs"] == 8
     # The evaluation task (queue default) ran too, on the held-out prompts.
     wait_for(lambda: "current_heldout" in ModelVersion.objects.get(pk=version.pk).metrics)
+    # And the score file (queue default) beside the weights: every response, the stored rewards.
+    scores_file = Path(services.store_dir()) / version.path / "scores.jsonl"
+    wait_for(scores_file.is_file)
+    written = [json.loads(line) for line in scores_file.read_text().splitlines()]
+    stored = dict(Score.objects.filter(version=version).values_list("response_id", "reward"))
+    assert len(written) == 24 and all(abs(row["reward"] - stored[row["response_id"]]) < 1e-9 for row in written)

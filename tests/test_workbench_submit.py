@@ -62,6 +62,38 @@ def test_htmx_submit_stores_canonical_label_and_swaps_in_the_next_item(client, a
     assert html.startswith('<div id="workbench"') and "<html" not in html
     assert f'name="assignment_id" value="{following.pk}"' in html and "Saved." in html
     assert '<strong data-count="mine">1</strong> labelled by you' in html
+    assert json.loads(response["HX-Trigger"]) == {"label-saved": {"id": label.pk}}
+
+
+def test_a_repeated_submit_announces_the_label_stored_first_and_keeps_the_next_item(
+    client, annotator, work_url, first
+):
+    login(client, annotator)
+    client.post(work_url, answer(first), **HTMX)
+    following = Assignment.objects.get(annotator=annotator, status=AssignmentStatus.OPEN)
+    again = client.post(work_url, answer(first), **HTMX)  # double click, network retry
+    label = Label.objects.get(annotator=annotator)
+    assert json.loads(again["HX-Trigger"]) == {"label-saved": {"id": label.pk}}
+    assert Assignment.objects.get(annotator=annotator, status=AssignmentStatus.OPEN).pk == following.pk
+    assert f'name="assignment_id" value="{following.pk}"' in again.content.decode()
+
+
+def test_the_project_counts_on_the_progress_bar_are_reused_for_a_few_seconds(
+    client, annotator, work_url, first, settings
+):
+    from apps.datasets.models import Item
+
+    settings.LABEL_PROGRESS_COUNTS_TTL = 60
+    login(client, annotator)
+    html = client.post(work_url, answer(first), **HTMX).content.decode()
+    assert '<strong data-count="left">3</strong> of 3 items' in html  # overlap 3: one label leaves all open
+    Item.objects.filter(project=first.project).update(overlap=1)  # now the labelled item is complete
+    html = client.get(work_url, **HTMX).content.decode()
+    assert '<strong data-count="left">3</strong> of 3 items' in html  # counted before, reused
+    assert '<strong data-count="mine">1</strong> labelled by you' in html  # the annotator's own: exact
+    settings.LABEL_PROGRESS_COUNTS_TTL = 0
+    html = client.get(work_url, **HTMX).content.decode()
+    assert '<strong data-count="left">2</strong> of 3 items' in html
 
 
 def test_plain_post_redirects_to_the_next_item(client, annotator, work_url, first):
@@ -194,10 +226,11 @@ def test_someone_elses_assignment_cannot_be_answered(client, project, annotator,
     assert response.status_code == 400 and not Label.objects.exists()
 
 
-def test_submit_and_next_item_cost_a_bounded_number_of_queries(client, annotator, work_url, first):
+def test_submit_and_next_item_cost_a_bounded_number_of_queries(client, annotator, work_url, first, settings):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    settings.LABEL_PROGRESS_COUNTS_TTL = 3600  # however slow the machine, the counts stay cached
     login(client, annotator).get(work_url)
     with CaptureQueriesContext(connection) as shown:
         client.get(work_url, **HTMX)
@@ -206,7 +239,9 @@ def test_submit_and_next_item_cost_a_bounded_number_of_queries(client, annotator
 
     def count(ctx):
         return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]])
-    # session, user, project, open assignment, responses, progress (3); the rubric is cached
-    assert count(shown) <= 8
-    # + the assignment, its lock, label insert, status update, next pick and insert, responses
-    assert count(submitted) <= 16
+    # session, user, project, open assignment, responses, progress (1; the item counts are cached a few
+    # seconds); the rubric is cached
+    assert count(shown) <= 6
+    # session, user, project, the assignment, its lock, label insert, status update, next pick and insert,
+    # progress, responses; + the rubric's rules, read once per process and version
+    assert count(submitted) <= 12

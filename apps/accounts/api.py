@@ -1,6 +1,6 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -47,6 +47,11 @@ def paginated(serializer_class, name: str):
             "results": serializer_class(many=True),
         },
     )
+
+
+# The page parameter of the lists answered through ``paginated_response`` (an APIView has no paginator the schema
+# generator could ask).
+PAGE = OpenApiParameter("page", int, description="Page number (50 rows a page).")
 
 
 def paginated_response(*, request, view, queryset, serializer_class, context=None) -> Response:

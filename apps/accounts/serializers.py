@@ -14,6 +14,15 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class FilterTextField(serializers.CharField):
+    """A text query filter. NUL characters are dropped (PostgreSQL text holds none, so a filter with one could only
+    match nothing or fail in the database), as the item and audit filters drop them, instead of a 400."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data).replace("\x00", "")
+        return text.strip() if self.trim_whitespace else text
+
+
 class MyProjectSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()

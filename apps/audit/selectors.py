@@ -57,8 +57,11 @@ class AuditFilters:
             except ValueError:
                 return None
 
-        return cls(project=(query.get("project") or "").strip(), actor=(query.get("actor") or "").strip(),
-                   action=(query.get("action") or "").strip(), since=day("since"), until=day("until"))
+        def text(name):  # PostgreSQL text holds no NUL: a filter with one would be a database error
+            return (query.get(name) or "").replace("\x00", "").strip()
+
+        return cls(project=text("project"), actor=text("actor"), action=text("action"), since=day("since"),
+                   until=day("until"))
 
     def as_query(self) -> dict:
         return {k: str(v) for k, v in {"project": self.project, "actor": self.actor, "action": self.action,

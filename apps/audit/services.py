@@ -25,6 +25,8 @@ Celery tasks) pass ``actor`` or the event shows "system". Actions recorded today
 - ``adjudication.recorded`` (target: the Adjudication; detail: item, version, the one it replaces)
 - ``training.started`` / ``training.cancelled`` (target: the TrainingRun; detail: kind, trigger, label count)
 - ``model.promoted`` / ``model.rolled_back`` (target: the ModelVersion; detail: kind and numbers)
+- ``model.rescore_retried`` (the active version promoted again while its rescoring had not completed)
+- ``scores.downloaded`` (target: the ModelVersion; detail: version number and format; page and API alike)
 
 Labelling (``label.created``) and edits (``label.edited``) are read from the Label rows by
 ``selectors.audit_entries``; they are not written here.

@@ -1,6 +1,6 @@
 """API for a project's data: imports (upload and reports) and items. Leads and admins only."""
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -11,7 +11,13 @@ from apps.labeling.models import Label
 
 from . import selectors
 from .models import ImportBatch, Item, ItemResponse
-from .serializers import ImportBatchSerializer, ImportUploadSerializer, ItemLabelSerializer, ItemSerializer
+from .serializers import (
+    ImportBatchSerializer,
+    ImportQuerySerializer,
+    ImportUploadSerializer,
+    ItemLabelSerializer,
+    ItemSerializer,
+)
 from .services import import_file
 
 
@@ -31,13 +37,18 @@ class ProjectLeadMixin:
         return self.project_queryset(self.get_project())
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[ImportQuerySerializer], summary="The project's imports, newest first"),
+)
 class ImportListCreateApi(ProjectLeadMixin, generics.ListAPIView):
     serializer_class = ImportBatchSerializer
     parser_classes = [MultiPartParser, FormParser]
     model = ImportBatch
 
     def project_queryset(self, project):
-        return selectors.import_batches_of(project)
+        query = ImportQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.import_batches_of(project, status=query.validated_data.get("status", ""))
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},

@@ -10,7 +10,14 @@ from apps.accounts.selectors import project_for
 
 from . import exporters
 from .exporters import FORMATS, UnknownFormat
-from .exporters.options import CONVERSATIONAL_CHOICES, GOLD_CHOICES, NEUTRAL_CHOICES, ExportOptions, OptionError
+from .exporters.options import (
+    AGGREGATE_CHOICES,
+    CONVERSATIONAL_CHOICES,
+    GOLD_CHOICES,
+    NEUTRAL_CHOICES,
+    ExportOptions,
+    OptionError,
+)
 from .export_views import streamed_export
 
 FORMAT_HELP = " ".join(f"`{f.key}`: {f.summary}" for f in FORMATS.values())
@@ -25,8 +32,8 @@ class ExportApi(APIView):
         summary="Export the project's labels (streamed JSON lines)",
         description=(
             "Streams one JSON object per line as a file download. " + FORMAT_HELP + " Pairs whose current "
-            "labels reach no majority (a tie, or votes split evenly) are skipped. Options a format does not use "
-            "are ignored."
+            "labels reach no majority (a tie, or votes split evenly) are skipped (trl with `aggregate=dawid-skene`: "
+            "pairs whose Dawid-Skene label is a tie). Options a format does not use are ignored."
         ),
         parameters=[
             OpenApiParameter("export_format", str, OpenApiParameter.PATH, enum=list(FORMATS),
@@ -42,6 +49,11 @@ class ExportApi(APIView):
                                          "message, else plain strings; `always`: message lists (trl, ranking_pairs)."),
             OpenApiParameter("current_only", bool, default=False,
                              description="Leave out superseded label versions (labels, step_labels)."),
+            OpenApiParameter("aggregate", str, enum=list(AGGREGATE_CHOICES), default="majority",
+                             description="trl: pick the chosen side by the `majority` of the current labels, or by "
+                                         "the item's `dawid-skene` label from the quality statistics (items "
+                                         "labelled since they last ran use the majority); an adjudicated label "
+                                         "wins over both."),
             OpenApiParameter("neutral", str, enum=list(NEUTRAL_CHOICES), default="project",
                              description="trl_stepwise: a neutral (0) step becomes `false` (TRL's own mapping), "
                                          "`true`, or what the project's setting says (`project`)."),

@@ -8,6 +8,7 @@ Formats, options, the majority rule and each format's fields are documented in `
 import json
 from collections.abc import Iterator
 
+from apps.core.streaming import HTTP_CHUNK_CHARS, chunked
 from apps.projects.models import Project
 
 from . import selectors
@@ -15,7 +16,7 @@ from .exporters import ExportFormat
 from .exporters.counts import ExportCounts
 from .exporters.fastchat import battle_rows
 from .exporters.labels import label_rows
-from .exporters.options import ExportOptions
+from .exporters.options import DAWID_SKENE, ExportOptions
 from .exporters.ranking_pairs import ranking_pair_rows
 from .exporters.steps import prm800k_rows, step_label_rows, stepwise_rows
 from .exporters.trl import pair_rows
@@ -23,7 +24,6 @@ from .models import ItemKind
 
 STEP_FORMATS = ("step_labels", "trl_stepwise", "prm800k")
 CONTENT_TYPE = "application/jsonl; charset=utf-8"
-HTTP_CHUNK_CHARS = 64 * 1024
 
 
 def _conversational(project: Project, kind: str, options: ExportOptions) -> bool:
@@ -45,10 +45,15 @@ def export_rows(project: Project, fmt: ExportFormat, options: ExportOptions, cou
     if fmt.key == "fastchat":
         items = selectors.labelled_items_for_export(project, kind=ItemKind.PAIR, include_gold=options.include_gold)
         return battle_rows(items, counts=counts)
-    kind = ItemKind.PAIR if fmt.key == "trl" else ItemKind.RANKING
-    items = selectors.labelled_items_for_export(project, kind=kind, include_gold=options.include_gold)
-    to_rows = pair_rows if fmt.key == "trl" else ranking_pair_rows
-    return to_rows(items, conversational=_conversational(project, kind, options), margin=options.margin, counts=counts)
+    if fmt.key == "trl":
+        dawid_skene = options.aggregate == DAWID_SKENE
+        items = selectors.labelled_items_for_export(project, kind=ItemKind.PAIR, include_gold=options.include_gold,
+                                                    with_dawid_skene=dawid_skene)
+        return pair_rows(items, conversational=_conversational(project, ItemKind.PAIR, options),
+                         margin=options.margin, counts=counts, aggregate=options.aggregate)
+    items = selectors.labelled_items_for_export(project, kind=ItemKind.RANKING, include_gold=options.include_gold)
+    return ranking_pair_rows(items, conversational=_conversational(project, ItemKind.RANKING, options),
+                             margin=options.margin, counts=counts)
 
 
 def export_lines(project: Project, fmt: ExportFormat, options: ExportOptions,
@@ -63,15 +68,7 @@ def export_lines(project: Project, fmt: ExportFormat, options: ExportOptions,
 def export_chunks(project: Project, fmt: ExportFormat, options: ExportOptions,
                   size: int = HTTP_CHUNK_CHARS) -> Iterator[str]:
     """The lines gathered into chunks of about ``size`` characters, for an HTTP response."""
-    buffer, length = [], 0
-    for line in export_lines(project, fmt, options):
-        buffer.append(line)
-        length += len(line)
-        if length >= size:
-            yield "".join(buffer)
-            buffer, length = [], 0
-    if buffer:
-        yield "".join(buffer)
+    return chunked(export_lines(project, fmt, options), size)
 
 
 def export_filename(project: Project, fmt: ExportFormat) -> str:

@@ -42,6 +42,13 @@ class ExportForm(forms.Form):
         required=False, label="Current versions only",
         help_text="Raw labels and raw step labels: leave out superseded versions.",
     )
+    aggregate = forms.ChoiceField(
+        choices=[("majority", "Majority of the current labels"),
+                 ("dawid-skene", "Dawid-Skene label (weighs each annotator by their estimated reliability)")],
+        required=False,
+        help_text="TRL: how the chosen side is picked where no lead adjudicated; a Dawid-Skene tie is skipped like "
+                  "a tie, and items labelled since the statistics last ran use the majority.",
+    )
     neutral = forms.ChoiceField(
         choices=[("project", "As the project's setting says"), ("false", "Neutral (0) steps are false (TRL's mapping)"),
                  ("true", "Neutral (0) steps are true")], required=False,

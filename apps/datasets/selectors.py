@@ -8,7 +8,7 @@ from django.http import Http404
 
 from apps.labeling.models import Label
 from apps.projects.models import Project
-from apps.quality.models import Adjudication
+from apps.quality.models import Adjudication, DawidSkeneLabel
 
 from .models import ImportBatch, Item, ItemKind, ItemResponse, Prompt
 
@@ -27,9 +27,10 @@ def item_responses(item: Item) -> list:
     return [slot.response for slot in item.slots.all()]
 
 
-def import_batches_of(project: Project) -> QuerySet[ImportBatch]:
-    """The project's imports, newest first."""
-    return ImportBatch.objects.filter(project=project).select_related("uploaded_by").order_by("-created_at", "-id")
+def import_batches_of(project: Project, *, status: str = "") -> QuerySet[ImportBatch]:
+    """The project's imports, newest first; only those with ``status`` (an ImportBatch.Status value) when given."""
+    batches = ImportBatch.objects.filter(project=project).select_related("uploaded_by").order_by("-created_at", "-id")
+    return batches.filter(status=status) if status else batches
 
 
 def import_batch_of(project: Project, batch_id: int) -> ImportBatch | None:
@@ -49,7 +50,7 @@ class ItemFilters:
         return cls(
             kind=kind if kind in ItemKind.values else "",
             gold=gold if gold in ("yes", "no") else "",
-            q=params.get("q", "").strip()[:200],
+            q=params.get("q", "").replace("\x00", "").strip()[:200],  # PostgreSQL text holds no NUL
         )
 
     def as_query(self) -> str:
@@ -141,6 +142,7 @@ class ExportItem:
     responses: list[ExportResponse]
     labels: list[dict]
     adjudication: dict | None = None  # the current adjudicated label (``ADJUDICATION_FIELDS``), if any
+    dawid_skene: dict | None = None  # when asked for: the item's Dawid-Skene label ``{value, label_ids}``, if any
 
     @property
     def question_id(self) -> str:
@@ -159,10 +161,10 @@ def _batches(rows: Iterator, size: int) -> Iterator[list]:
 
 
 def labelled_items_for_export(project: Project, *, kind: str, include_gold: bool = True,
-                              chunk_size: int | None = None) -> Iterator[ExportItem]:
+                              chunk_size: int | None = None, with_dawid_skene: bool = False) -> Iterator[ExportItem]:
     """The project's items of ``kind`` that have current labels, in id order, ``chunk_size`` items at a
     time: one cursor over the items, then four queries per chunk (prompts, responses, labels, current
-    adjudications)."""
+    adjudications), five with their Dawid-Skene labels (``with_dawid_skene``)."""
     chunk_size = chunk_size or EXPORT_CHUNK
     items = Item.objects.filter(project=project, kind=kind, labels_count__gt=0)
     if not include_gold:
@@ -181,9 +183,13 @@ def labelled_items_for_export(project: Project, *, kind: str, include_gold: bool
             labels[label["item_id"]].append(label)
         adjudicated = Adjudication.objects.filter(item_id__in=ids, is_current=True).values(*ADJUDICATION_FIELDS)
         adjudications = {row["item_id"]: row for row in adjudicated}
+        aggregated = {}
+        if with_dawid_skene:
+            aggregated = {row["item_id"]: row for row in
+                          DawidSkeneLabel.objects.filter(item_id__in=ids).values("item_id", "value", "label_ids")}
         for item_id, external_id, is_gold, prompt_id in chunk:
             yield ExportItem(item_id, external_id, kind, is_gold, prompts[prompt_id], responses[item_id],
-                             labels[item_id], adjudications.get(item_id))
+                             labels[item_id], adjudications.get(item_id), aggregated.get(item_id))
 
 
 def has_conversational_prompt(project: Project, *, kind: str) -> bool:

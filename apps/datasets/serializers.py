@@ -19,13 +19,20 @@ class ImportUploadSerializer(serializers.Serializer):
         return upload
 
 
+class ImportQuerySerializer(serializers.Serializer):
+    """Filters of the import list (query parameters)."""
+
+    status = serializers.ChoiceField(choices=ImportBatch.Status.choices, required=False,
+                                     help_text="accepted (imported) or rejected (nothing imported).")
+
+
 class LineProblemSerializer(serializers.Serializer):
     line = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField()
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     errors = LineProblemSerializer(many=True, read_only=True)
     warnings = LineProblemSerializer(many=True, read_only=True)
 
@@ -69,7 +76,7 @@ class ItemSerializer(serializers.ModelSerializer):
 
 class ItemLabelSerializer(serializers.ModelSerializer):
     annotator = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    rubric_version = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    rubric_version = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = Label

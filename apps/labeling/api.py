@@ -1,16 +1,19 @@
 """Labelling API: the next item, submit, skip, and the caller's own labels. Any member of the project may label.
+Leads and admins also list the project's assignments (leases) and everyone's labels.
 
 Thin views: ``project_for`` resolves the project and role in one query (404 without a role), the
 services do the work, refusals become 409 with the service's code and message. Everything an
 annotator sends and gets is in the order the responses were shown (see ``serializers``).
 """
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.api import error_responses, paginated, paginated_response
+from apps.accounts.models import Role
 from apps.accounts.selectors import project_for
 from apps.accounts.serializers import ErrorSerializer
 
@@ -18,17 +21,23 @@ from . import selectors, services
 from .judgements import Judgement
 from .models import FinishReason, LabelSource
 from .serializers import (
+    AssignmentQuerySerializer,
     AssignmentSerializer,
     JudgementInputSerializer,
     LabelDetailSerializer,
     LabelListSerializer,
+    LabelQuerySerializer,
     LabelSerializer,
+    LeadAssignmentSerializer,
+    MyLabelQuerySerializer,
+    ProjectLabelSerializer,
     SkipInputSerializer,
     SkippedSerializer,
 )
 
 TAG = "labelling"
 DERIVED_FINISH = (FinishReason.FOUND_ERROR, FinishReason.SOLUTION_COMPLETE)
+PAGE = OpenApiParameter("page", int, description="Page number (50 rows a page).")
 REFUSED = OpenApiResponse(
     ErrorSerializer,
     description="Refused; error.code says why: lease_lost (the lease ran out and someone else took the slot, or "
@@ -131,14 +140,17 @@ class SkipApi(APIView):
 
 class MyLabelListApi(APIView):
     @extend_schema(
-        operation_id="labels_mine_list", tags=[TAG],
+        operation_id="labels_mine_list", tags=[TAG], parameters=[MyLabelQuerySerializer, PAGE],
         summary="Your current labels in this project, newest first",
-        responses={200: paginated(LabelListSerializer, "PaginatedMyLabelList"), **error_responses(401, 404)},
+        description="Current labels unless `versions=all`, which adds the versions your edits replaced.",
+        responses={200: paginated(LabelListSerializer, "PaginatedMyLabelList"), **error_responses(400, 401, 404)},
     )
     def get(self, request, slug):
         project, _role = project_for(request.user, slug)
+        query = MyLabelQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         return paginated_response(
-            request=request, view=self, queryset=selectors.my_labels(project, request.user),
+            request=request, view=self, queryset=selectors.my_labels(project, request.user, query.filters()),
             serializer_class=LabelListSerializer,
         )
 
@@ -201,3 +213,53 @@ class MyLabelDetailApi(APIView):
         except services.LabelRefused as refused:
             raise _refusal(refused) from None
         return Response(LabelDetailSerializer(new).data)
+
+
+# --- leads and admins: the project's assignments (leases) and everyone's labels --------------------------------
+
+
+def _lead_project(request, slug):
+    """The project where the caller is lead or admin: 404 without a role, 403 for annotators (who read only
+    their own labels, through labels/mine/)."""
+    try:
+        return project_for(request.user, slug, Role.LEAD)
+    except DjangoPermissionDenied as error:  # keep the message
+        raise exceptions.PermissionDenied(str(error)) from None
+
+
+class ProjectAssignmentListApi(APIView):
+    @extend_schema(
+        operation_id="assignments_list", tags=[TAG], parameters=[AssignmentQuerySerializer, PAGE],
+        summary="The project's assignments and their leases, newest first (leads and admins)",
+        description="Who was handed which item, its status and lease expiry. `status=live` lists the leases that "
+                    "hold a label slot now; `status=lapsed` the open ones whose lease ran out.",
+        responses={200: paginated(LeadAssignmentSerializer, "PaginatedLeadAssignmentList"),
+                   **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request, slug):
+        project, _role = _lead_project(request, slug)
+        query = AssignmentQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return paginated_response(
+            request=request, view=self, queryset=selectors.project_assignments(project, query.filters()),
+            serializer_class=LeadAssignmentSerializer,
+        )
+
+
+class ProjectLabelListApi(APIView):
+    @extend_schema(
+        operation_id="labels_list", tags=[TAG], parameters=[LabelQuerySerializer, PAGE],
+        summary="Every annotator's labels in the project, newest first (leads and admins)",
+        description="Values in each item's canonical response order, as exports give them. Current labels unless "
+                    "`versions=all`, which adds the versions that edits replaced.",
+        responses={200: paginated(ProjectLabelSerializer, "PaginatedProjectLabelList"),
+                   **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request, slug):
+        project, _role = _lead_project(request, slug)
+        query = LabelQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return paginated_response(
+            request=request, view=self, queryset=selectors.project_labels(project, query.filters()),
+            serializer_class=ProjectLabelSerializer,
+        )

@@ -1,7 +1,9 @@
 """Reads for labelling: what an assignment shows, an annotator's progress and recent labels."""
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -15,11 +17,35 @@ from .models import Assignment, AssignmentStatus, Label
 LETTERS = "ABCDEFGH"
 
 
+class _ItemResponses:
+    """An item's responses by canonical position, read in one query on first use: validating a submitted form
+    needs only how many responses were shown and their letters, rendering needs the texts."""
+
+    def __init__(self, item_id: int):
+        self.item_id = item_id
+        self._by_position: dict[int, Response] | None = None
+
+    def __getitem__(self, position: int) -> Response:
+        if self._by_position is None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT s.{qn('position')}, {sql_columns(Response, 'r')} FROM {sql_table(ItemResponse)} s "
+                    f"JOIN {sql_table(Response)} r ON r.id = s.response_id WHERE s.item_id = %s",
+                    [self.item_id],
+                )
+                self._by_position = {row[0]: from_row(Response, row, 1)[0] for row in cursor.fetchall()}
+        return self._by_position[position]
+
+
 @dataclass
 class ShownResponse:
     letter: str
     canonical_position: int
-    response: Response
+    responses: _ItemResponses
+
+    @property
+    def response(self) -> Response:
+        return self.responses[self.canonical_position]
 
 
 @dataclass
@@ -48,6 +74,11 @@ def qn(name: str) -> str:
 
 def sql_columns(model, alias: str) -> str:
     """The select list of all the model's concrete columns, in field order, for ``from_row``."""
+    return _sql_columns(model, alias, connection.vendor)
+
+
+@lru_cache(maxsize=None)
+def _sql_columns(model, alias: str, vendor: str) -> str:
     return ", ".join(f"{alias}.{qn(field.column)}" for field in model._meta.concrete_fields)
 
 
@@ -79,27 +110,21 @@ def from_row(model, row, start: int = 0):
 
 
 def item_view(item: Item, shown_order: list[int]) -> ItemView:
-    """One query for the responses (the item's prompt is expected to be loaded with it)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.{qn('position')}, {sql_columns(Response, 'r')} FROM {sql_table(ItemResponse)} s "
-            f"JOIN {sql_table(Response)} r ON r.id = s.response_id WHERE s.item_id = %s",
-            [item.pk],
-        )
-        by_position = {row[0]: from_row(Response, row, 1)[0] for row in cursor.fetchall()}
-    shown = [ShownResponse(LETTERS[i], pos, by_position[pos]) for i, pos in enumerate(shown_order)]
+    """The item in the shown order; one query reads the responses when a text is first needed (the item's
+    prompt is expected to be loaded with it)."""
+    responses = _ItemResponses(item.pk)
+    shown = [ShownResponse(LETTERS[i], pos, responses) for i, pos in enumerate(shown_order)]
     return ItemView(item=item, prompt=item.prompt, responses=shown, shown_order=shown_order)
 
 
-def open_assignment(project: Project, user) -> Assignment | None:
-    """The annotator's open assignment in the project (live or expired), with its item and prompt."""
+def _assignment_with_item(where: str, params: list) -> Assignment | None:
+    """One assignment (``where`` over alias ``a``) with its item and prompt, in one hand-written query."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {sql_columns(Assignment, 'a')}, {sql_columns(Item, 'i')}, {sql_columns(Prompt, 'p')} "
             f"FROM {sql_table(Assignment)} a JOIN {sql_table(Item)} i ON i.id = a.item_id "
-            f"JOIN {sql_table(Prompt)} p ON p.id = i.prompt_id "
-            "WHERE a.project_id = %s AND a.annotator_id = %s AND a.status = %s",
-            [project.pk, user.pk, AssignmentStatus.OPEN],
+            f"JOIN {sql_table(Prompt)} p ON p.id = i.prompt_id WHERE {where}",
+            params,
         )
         row = cursor.fetchone()
     if row is None:
@@ -111,11 +136,19 @@ def open_assignment(project: Project, user) -> Assignment | None:
     return assignment
 
 
+def open_assignment(project: Project, user) -> Assignment | None:
+    """The annotator's open assignment in the project (live or expired), with its item and prompt."""
+    return _assignment_with_item(
+        "a.project_id = %s AND a.annotator_id = %s AND a.status = %s", [project.pk, user.pk, AssignmentStatus.OPEN]
+    )
+
+
 def assignment_of(project: Project, user, assignment_id: int) -> Assignment | None:
-    return (
-        Assignment.objects.filter(project=project, annotator=user, pk=assignment_id)
-        .select_related("item__prompt")
-        .first()
+    """The annotator's assignment with its item and prompt (read on every label posted)."""
+    if not -(2**63) <= assignment_id < 2**63:
+        return None  # beyond any id: not a database error
+    return _assignment_with_item(
+        "a.id = %s AND a.project_id = %s AND a.annotator_id = %s", [assignment_id, project.pk, user.pk]
     )
 
 
@@ -141,16 +174,37 @@ class Progress:
         return 0 if not self.total_items else round(100 * (self.total_items - self.left_in_project) / self.total_items)
 
 
+_project_counts: dict[int, tuple[float, int, int]] = {}  # project id -> (read at, items, items left)
+
+
+def _item_counts(project: Project) -> tuple[int, int]:
+    """(items, items still needing labels) of the project, counted at most every ``LABEL_PROGRESS_COUNTS_TTL`` seconds per process.
+
+    Counting a project's items reads all of them (200,000 at the size the queue is built for), and the
+    progress bar is redrawn after every label; the annotator's own counts stay exact."""
+    now = time.monotonic()
+    cached = _project_counts.get(project.pk)
+    if cached is None or now - cached[0] >= settings.LABEL_PROGRESS_COUNTS_TTL:
+        counts = Item.objects.filter(project=project).aggregate(
+            total=Count("pk"), left=Count("pk", filter=Q(labels_count__lt=F("overlap")))
+        )
+        cached = _project_counts[project.pk] = (now, counts["total"], counts["left"])
+    return cached[1], cached[2]
+
+
 def progress(project: Project, user) -> Progress:
-    now = timezone.now()
-    counts = Item.objects.filter(project=project).aggregate(
-        total=Count("pk"), left=Count("pk", filter=Q(labels_count__lt=F("overlap")))
-    )
-    mine = Label.objects.filter(item__project=project, annotator=user, is_current=True).count()
-    assigned = Assignment.objects.filter(
-        project=project, annotator=user, status=AssignmentStatus.OPEN, expires_at__gt=now
-    ).count()
-    return Progress(mine, assigned, counts["left"], counts["total"])
+    """The annotator's labels and live leases in the project (one query), and the project's item counts."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {sql_table(Label)} l JOIN {sql_table(Item)} i ON i.id = l.item_id "
+            "WHERE l.annotator_id = %s AND l.is_current AND i.project_id = %s), "
+            f"(SELECT COUNT(*) FROM {sql_table(Assignment)} a WHERE a.annotator_id = %s AND a.project_id = %s "
+            "AND a.status = %s AND a.expires_at > %s)",
+            [user.pk, project.pk, user.pk, project.pk, AssignmentStatus.OPEN, timezone.now()],
+        )
+        mine, assigned = cursor.fetchone()
+    total, left = _item_counts(project)
+    return Progress(mine, assigned, left, total)
 
 
 def recent_labels(project: Project, user, limit: int = 20) -> QuerySet[Label]:
@@ -208,13 +262,15 @@ def rubric_number(version_id: int | None) -> int | None:
     return _rubric_number(version_id) if version_id else None
 
 
-def my_labels(project: Project, user) -> QuerySet[Label]:
-    """The annotator's current labels in the project, newest first."""
-    return (
-        Label.objects.filter(item__project=project, annotator=user, is_current=True)
+def my_labels(project: Project, user, filters: "LabelFilters | None" = None) -> QuerySet[Label]:
+    """The annotator's labels in the project, newest first: the current ones unless ``filters`` (whose
+    ``annotator`` is not used: always ``user``) ask for every version."""
+    rows = (
+        Label.objects.filter(item__project=project, annotator=user)
         .select_related("item__prompt")
         .order_by("-created_at", "-pk")
     )
+    return _narrowed_labels(rows, filters or LabelFilters())
 
 
 def label_item_view(label: Label) -> ItemView:
@@ -245,3 +301,73 @@ def rubric_snapshot(version_id: int | None) -> tuple[RubricVersion | None, list[
         return None, []
     version, dimensions = _rubric_snapshot(version_id)
     return version, list(dimensions)
+
+
+# --- what leads and admins read across the project: assignments (leases) and labels ----------------------------
+
+LEASE_STATES = ("live", "lapsed")  # open assignments whose lease still holds a slot, or has run out
+
+
+@dataclass(frozen=True)
+class AssignmentFilters:
+    status: str = ""  # an AssignmentStatus value or one of LEASE_STATES
+    annotator: str = ""  # username
+    item_id: int | None = None
+
+
+def project_assignments(project: Project, filters: AssignmentFilters = AssignmentFilters()) -> QuerySet[Assignment]:
+    """The project's assignments, newest first, with who holds them and the label each produced."""
+    rows = (
+        Assignment.objects.filter(project=project)
+        .select_related("annotator", "label")
+        .only("id", "item_id", "status", "created_at", "expires_at", "finished_at", "skip_reason",
+              "annotator__username", "label__id")
+        .order_by("-created_at", "-pk")
+    )
+    now = timezone.now()
+    if filters.status == "live":
+        rows = rows.filter(status=AssignmentStatus.OPEN, expires_at__gt=now)
+    elif filters.status == "lapsed":
+        rows = rows.filter(status=AssignmentStatus.OPEN, expires_at__lte=now)
+    elif filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.annotator:
+        rows = rows.filter(annotator__username=filters.annotator)
+    if filters.item_id is not None:
+        rows = rows.filter(item_id=filters.item_id)
+    return rows
+
+
+@dataclass(frozen=True)
+class LabelFilters:
+    annotator: str = ""  # username
+    item_id: int | None = None
+    all_versions: bool = False  # False: current labels only; True: the versions edits replaced too
+    created_after: object = None  # aware datetime, inclusive
+    created_before: object = None  # aware datetime, exclusive
+
+
+def project_labels(project: Project, filters: LabelFilters = LabelFilters()) -> QuerySet[Label]:
+    """The project's labels (every annotator's, in canonical order as stored), newest first. For leads and
+    admins only: callers check the role (annotators read their own through ``my_labels``)."""
+    rows = (
+        Label.objects.filter(item__project=project)
+        .select_related("annotator", "rubric_version")
+        .order_by("-created_at", "-pk")
+    )
+    if filters.annotator:
+        rows = rows.filter(annotator__username=filters.annotator)
+    return _narrowed_labels(rows, filters)
+
+
+def _narrowed_labels(rows: QuerySet[Label], filters: LabelFilters) -> QuerySet[Label]:
+    """``rows`` narrowed by the filters every label list takes: versions, item, creation time."""
+    if not filters.all_versions:
+        rows = rows.filter(is_current=True)
+    if filters.item_id is not None:
+        rows = rows.filter(item_id=filters.item_id)
+    if filters.created_after is not None:
+        rows = rows.filter(created_at__gte=filters.created_after)
+    if filters.created_before is not None:
+        rows = rows.filter(created_at__lt=filters.created_before)
+    return rows

@@ -5,9 +5,10 @@ Everything an annotator sends or gets back is in the order the responses were SH
 back is turned into that same order, so what the API returns can be sent back as an edit. The
 canonical order, gold status, hidden references and model names never reach the annotator.
 """
+from django.utils import timezone
 from rest_framework import serializers
 
-from apps.accounts.serializers import StrictSerializer
+from apps.accounts.serializers import FilterTextField, StrictSerializer
 from apps.datasets.serializers import MessageSerializer
 
 from . import judgements, selectors, step_marks
@@ -76,16 +77,17 @@ class JudgementInputSerializer(StrictSerializer):
     """A label in shown order. Which fields are required depends on the item's kind and the rubric."""
 
     preference = serializers.IntegerField(
-        required=False, allow_null=True,
+        required=False, allow_null=True, min_value=-2, max_value=2,
         help_text="Pairs: positive means A (shown first) is better; 2 much better, 1 better, 0 tie "
                   "(on the project's scale).",
     )
     ranks = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, max_length=8,
+        child=serializers.IntegerField(min_value=1, max_value=8), required=False, allow_null=True, max_length=8,
         help_text="Rankings: the rank of each shown response, 1 = best.",
     )
     step_ratings = serializers.ListField(
-        child=serializers.IntegerField(allow_null=True), required=False, allow_null=True, max_length=10_000,
+        child=serializers.IntegerField(allow_null=True, min_value=-1, max_value=1), required=False, allow_null=True,
+        max_length=10_000,
         help_text="Step items: 1 (correct), 0 (neutral), -1 (wrong) or null per step.",
     )
     scores = serializers.DictField(
@@ -189,3 +191,102 @@ class LabelDetailSerializer(LabelSerializer):
             "shown_item": selectors.label_item_view(label),
             "history": selectors.label_history(label)[1:],
         }
+
+
+# --- leads' and admins' views over the whole project: assignments (leases) and labels ------------------------
+
+MAX_ID = 2**63 - 1
+ASSIGNMENT_FILTER_STATUSES = [*AssignmentStatus.values, *selectors.LEASE_STATES]
+
+
+class AssignmentQuerySerializer(serializers.Serializer):
+    """Filters of the project's assignment list (query parameters)."""
+
+    status = serializers.ChoiceField(
+        choices=ASSIGNMENT_FILTER_STATUSES, required=False,
+        help_text="A stored status, or live (open, lease still running) / lapsed (open, lease run out).",
+    )
+    annotator = FilterTextField(required=False, allow_blank=True, max_length=150, help_text="A username.")
+    item = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="An item id.")
+
+    def filters(self) -> selectors.AssignmentFilters:
+        data = self.validated_data
+        return selectors.AssignmentFilters(status=data.get("status", ""), annotator=data.get("annotator", ""),
+                                           item_id=data.get("item"))
+
+
+class LeadAssignmentSerializer(serializers.Serializer):
+    """An assignment as leads see it: who holds which item, and the lease."""
+
+    id = serializers.IntegerField()
+    item = serializers.IntegerField(source="item_id")
+    annotator = serializers.CharField(source="annotator.username")
+    status = serializers.ChoiceField(choices=AssignmentStatus.choices)
+    lease_live = serializers.SerializerMethodField(
+        help_text="Open with its lease still running: it holds one of the item's label slots."
+    )
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="When the lease runs (or ran) out.")
+    finished_at = serializers.DateTimeField(allow_null=True)
+    skip_reason = serializers.CharField(allow_blank=True)
+    label = serializers.SerializerMethodField(help_text="Id of the label submitted for it, if any.")
+
+    def get_lease_live(self, assignment) -> bool:
+        return assignment.status == AssignmentStatus.OPEN and assignment.expires_at > timezone.now()
+
+    def get_label(self, assignment) -> int | None:
+        label = getattr(assignment, "label", None)  # the reverse one-to-one raises an AttributeError when absent
+        return label.pk if label is not None else None
+
+
+class LabelQuerySerializer(serializers.Serializer):
+    """Filters of the project's label list (query parameters)."""
+
+    annotator = FilterTextField(required=False, allow_blank=True, max_length=150, help_text="A username.")
+    item = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="An item id.")
+    versions = serializers.ChoiceField(
+        choices=[("current", "current labels only"), ("all", "also the versions edits replaced")],
+        required=False, default="current",
+    )
+    created_after = serializers.DateTimeField(required=False, help_text="Created at or after (ISO 8601).")
+    created_before = serializers.DateTimeField(required=False, help_text="Created before (ISO 8601).")
+
+    def filters(self) -> selectors.LabelFilters:
+        data = self.validated_data
+        return selectors.LabelFilters(
+            annotator=data.get("annotator", ""), item_id=data.get("item"), all_versions=data["versions"] == "all",
+            created_after=data.get("created_after"), created_before=data.get("created_before"),
+        )
+
+
+class MyLabelQuerySerializer(LabelQuerySerializer):
+    """Filters of the caller's own label list (query parameters): those of the project's label list but the
+    annotator, who is always the caller."""
+
+    annotator = None
+
+
+class ProjectLabelSerializer(serializers.Serializer):
+    """A label as stored: values in the item's CANONICAL response order (not the order its annotator saw)."""
+
+    id = serializers.IntegerField()
+    item = serializers.IntegerField(source="item_id")
+    annotator = serializers.CharField(source="annotator.username")
+    assignment = serializers.IntegerField(source="assignment_id", allow_null=True)
+    version = serializers.IntegerField()
+    is_current = serializers.BooleanField()
+    previous = serializers.IntegerField(source="previous_id", allow_null=True,
+                                        help_text="The version this one replaced.")
+    rubric_version = serializers.IntegerField(source="rubric_version.number", allow_null=True, default=None)
+    preference = serializers.IntegerField(allow_null=True)
+    ranks = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    step_ratings = serializers.ListField(child=serializers.IntegerField(allow_null=True), allow_null=True)
+    step_notes = serializers.ListField(child=StepNoteOutputSerializer(allow_null=True), allow_null=True)
+    final_answer_correct = serializers.BooleanField(allow_null=True)
+    finish_reason = serializers.CharField(allow_blank=True)
+    scores = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField(allow_null=True)))
+    rationale = serializers.CharField(allow_blank=True)
+    flags = serializers.ListField(child=serializers.CharField())
+    source = serializers.CharField()
+    active_ms = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -88,14 +88,18 @@ def _room_for(item: Item, user, now) -> bool:
 
 
 @transaction.atomic
-def next_assignment(*, project: Project, user, open_assignment: Assignment | None = None) -> Assignment | None:
+def next_assignment(
+    *, project: Project, user, open_assignment: Assignment | None = None, none_open: bool = False
+) -> Assignment | None:
     """The annotator's open assignment if they have one, else a new one on the best open item, or None.
 
-    ``open_assignment`` lets a caller that already loaded it save the lookup.
+    ``open_assignment`` lets a caller that already loaded it save the lookup; ``none_open`` says the caller
+    knows there is none (it just closed the annotator's only one: one open assignment per project is a
+    constraint). Should one have been opened meanwhile, the insert below finds it.
     """
     now = timezone.now()
     lease = timedelta(minutes=project.lease_minutes)
-    current = open_assignment or selectors.open_assignment(project, user)
+    current = None if none_open else open_assignment or selectors.open_assignment(project, user)
     if current is not None:
         live = current.expires_at > now
         if live and current.item.labels_count < current.item.overlap:

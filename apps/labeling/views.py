@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap
+from django_htmx.http import reswap, trigger_client_event
 
 from apps.accounts.selectors import project_for, projects_with_roles
 
@@ -54,13 +54,19 @@ def _workbench(request, project, assignment: Assignment | None, *, form=None, no
     return render(request, "labeling/work.html", context, status=status)
 
 
-def _next(request, project, notice: str, level: str):
-    """After a submit or skip: the next item in place (htmx), or a redirect to it (plain POST)."""
+def _next(request, project, notice: str, level: str, *, saved_label_id: int | None = None):
+    """After a submit or skip: the next item in place (htmx), or a redirect to it (plain POST).
+
+    A stored label is announced with the htmx event ``label-saved`` (``HX-Trigger``, carrying its id), so the
+    page and scripts driving the form know what was stored without another request."""
     if not request.htmx:
         messages.add_message(request, messages.ERROR if level == "error" else messages.SUCCESS, notice)
         return redirect("labeling:work", slug=project.slug)
-    assignment = services.next_assignment(project=project, user=request.user)
-    return _workbench(request, project, assignment, notice=notice, notice_level=level)
+    assignment = services.next_assignment(project=project, user=request.user, none_open=saved_label_id is not None)
+    response = _workbench(request, project, assignment, notice=notice, notice_level=level)
+    if saved_label_id is not None:
+        trigger_client_event(response, "label-saved", {"id": saved_label_id})
+    return response
 
 
 @login_required
@@ -83,7 +89,7 @@ def work(request, slug):
             return _next(request, project, "That item is no longer open; here is the next one.", "error")
         return _workbench(request, project, assignment, form=form, status=400)
     try:
-        services.submit_label(
+        label = services.submit_label(
             project=project, user=request.user, assignment_id=assignment.pk, judgement=form.judgement(),
             rubric_version_id=project.current_rubric_id, source=LabelSource.UI,
         )
@@ -92,7 +98,7 @@ def work(request, slug):
         return _workbench(request, project, assignment, form=form, status=422)
     except services.LabelRefused as refused:
         return _next(request, project, refused.message, "error")
-    return _next(request, project, "Saved.", "success")
+    return _next(request, project, "Saved.", "success", saved_label_id=label.pk)
 
 
 @login_required

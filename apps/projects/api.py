@@ -6,17 +6,19 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.api import error_responses, paginated, paginated_response
+from apps.accounts.api import PAGE, error_responses, paginated, paginated_response
 from apps.accounts.models import Role
-from apps.accounts.selectors import can_create_project, memberships_of, project_for, role_for
+from apps.accounts.selectors import can_create_project, project_for, role_for
 
 from . import selectors, services
 from .serializers import (
     DimensionInputSerializer,
     MemberAddSerializer,
+    MemberQuerySerializer,
     MemberRoleSerializer,
     MemberSerializer,
     ProjectCreateSerializer,
+    ProjectQuerySerializer,
     ProjectSerializer,
     ProjectSettingsSerializer,
     RubricInputSerializer,
@@ -55,12 +57,15 @@ def _membership(project, username):
 
 class ProjectListCreateApi(APIView):
     @extend_schema(
-        operation_id="projects_list",
-        responses={200: paginated(ProjectSerializer, "PaginatedProjectList"), **error_responses(401)},
+        operation_id="projects_list", parameters=[ProjectQuerySerializer, PAGE],
+        summary="Your projects (every project for site staff), by name",
+        responses={200: paginated(ProjectSerializer, "PaginatedProjectList"), **error_responses(400, 401)},
     )
     def get(self, request):
+        query = ProjectQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         return paginated_response(
-            request=request, view=self, queryset=selectors.project_list(request.user),
+            request=request, view=self, queryset=selectors.project_list(request.user, query.filters()),
             serializer_class=ProjectSerializer,
         )
 
@@ -178,13 +183,17 @@ class RubricVersionDetailApi(APIView):
 
 class MemberListApi(APIView):
     @extend_schema(
-        operation_id="projects_members_list",
-        responses={200: paginated(MemberSerializer, "PaginatedMemberList"), **error_responses(401, 404)},
+        operation_id="projects_members_list", parameters=[MemberQuerySerializer, PAGE],
+        summary="The project's members and their roles, by username",
+        responses={200: paginated(MemberSerializer, "PaginatedMemberList"), **error_responses(400, 401, 404)},
     )
     def get(self, request, slug):
         project, _role = _project(request, slug)
+        query = MemberQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         return paginated_response(
-            request=request, view=self, queryset=memberships_of(project), serializer_class=MemberSerializer
+            request=request, view=self, queryset=selectors.member_list(project, query.filters()),
+            serializer_class=MemberSerializer,
         )
 
     @extend_schema(

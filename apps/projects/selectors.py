@@ -1,9 +1,11 @@
 """Reads for projects: lists with counts, rubric versions ready to show, members."""
+from dataclasses import dataclass
+
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Membership
-from apps.accounts.selectors import projects_with_roles
+from apps.accounts.selectors import memberships_of, projects_with_roles
 from apps.datasets.models import Item
 from apps.labeling.models import Label
 
@@ -16,12 +18,25 @@ def _count_of(queryset, field: str = "project"):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def project_list(user) -> QuerySet[Project]:
+@dataclass(frozen=True)
+class ProjectFilters:
+    q: str = ""  # part of the name or slug, any case
+    role: str = ""  # the caller's role (a Role value); site staff are admins of every project
+    task_type: str = ""  # a TaskType value
+
+
+def project_list(user, filters: ProjectFilters = ProjectFilters()) -> QuerySet[Project]:
     """The user's projects (every project for staff) with ``my_role``, ``item_count``, ``rubric_version_number``."""
     latest = RubricVersion.objects.filter(project=OuterRef("pk")).order_by("-number").values("number")[:1]
+    projects = projects_with_roles(user)
+    if filters.q:
+        projects = projects.filter(Q(name__icontains=filters.q) | Q(slug__icontains=filters.q))
+    if filters.role:
+        projects = projects.filter(my_role=filters.role)
+    if filters.task_type:
+        projects = projects.filter(task_type=filters.task_type)
     return (
-        projects_with_roles(user)
-        .annotate(item_count=_count_of(Item.objects.all()), rubric_version_number=Subquery(latest))
+        projects.annotate(item_count=_count_of(Item.objects.all()), rubric_version_number=Subquery(latest))
         .order_by("name")
     )
 
@@ -69,6 +84,22 @@ def dimension_specs(version: RubricVersion | None) -> list[DimensionSpec]:
 def current_rubric_with_dimensions(project: Project) -> tuple[RubricVersion | None, list[RubricDimension]]:
     version = current_rubric(project)
     return version, rubric_dimensions(version)
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    role: str = ""  # a Role value
+    username: str = ""  # part of the username, any case
+
+
+def member_list(project: Project, filters: MemberFilters = MemberFilters()) -> QuerySet[Membership]:
+    """The project's memberships by username, narrowed by ``filters``."""
+    members = memberships_of(project)
+    if filters.role:
+        members = members.filter(role=filters.role)
+    if filters.username:
+        members = members.filter(user__username__icontains=filters.username)
+    return members
 
 
 def membership_get(project: Project, username: str) -> Membership | None:

@@ -3,8 +3,9 @@ import math
 from rest_framework import serializers
 
 from apps.accounts.models import Membership, Role
-from apps.accounts.serializers import StrictSerializer
+from apps.accounts.serializers import FilterTextField, StrictSerializer
 
+from . import selectors
 from .models import (
     ERROR_CATEGORIES_MAX,
     ERROR_CATEGORY_MAX,
@@ -210,3 +211,33 @@ class MemberAddSerializer(StrictSerializer):
 
 class MemberRoleSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+# --- list filters (query parameters) -------------------------------------------------------------------------------
+
+
+class ProjectQuerySerializer(serializers.Serializer):
+    """Filters of the project list (query parameters)."""
+
+    q = FilterTextField(required=False, allow_blank=True, max_length=200,
+                        help_text="Part of the project's name or slug (any case).")
+    role = serializers.ChoiceField(choices=Role.choices, required=False,
+                                   help_text="Only projects where you have this role (site staff: admin everywhere).")
+    task_type = serializers.ChoiceField(choices=TaskType.choices, required=False)
+
+    def filters(self) -> selectors.ProjectFilters:
+        data = self.validated_data
+        return selectors.ProjectFilters(q=data.get("q", ""), role=data.get("role", ""),
+                                        task_type=data.get("task_type", ""))
+
+
+class MemberQuerySerializer(serializers.Serializer):
+    """Filters of the member list (query parameters)."""
+
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    username = FilterTextField(required=False, allow_blank=True, max_length=150,
+                               help_text="Part of the username (any case).")
+
+    def filters(self) -> selectors.MemberFilters:
+        data = self.validated_data
+        return selectors.MemberFilters(role=data.get("role", ""), username=data.get("username", ""))

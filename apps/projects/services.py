@@ -201,14 +201,20 @@ def _check_frozen(project: Project, settings: dict) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def project_delete(project: Project) -> None:
-    """Delete the project with its items, labels and rubric versions.
+    """Delete the project with its items, labels, adjudications, rubric versions and model versions, all or nothing.
 
-    Labels protect their rubric version and the label they replaced, so they go first, unlinked.
+    Labels protect their rubric version and the label they replaced, adjudications their rubric version, model
+    versions their training run: they go first (labels unlinked), then the project and what cascades from it.
     """
+    from django.apps import apps  # quality and rewardmodels build on projects: no import at module level
+
     labels = Label.objects.filter(item__project=project)
     labels.exclude(previous=None).update(previous=None)
     labels.delete()
+    apps.get_model("quality", "Adjudication").objects.filter(item__project=project).delete()
+    apps.get_model("rewardmodels", "ModelVersion").objects.filter(project=project).delete()
     project.delete()
 
 

@@ -28,7 +28,7 @@ from apps.projects.models import Project, RubricDimension
 from apps.projects.services import current_rubric
 
 from .models import Adjudication
-from .selectors import disagreement_queue
+from .selectors import aggregated_labels, disagreement_queue
 
 MAX_NOTE = 5000
 PREFERENCE_TEXT = {2: "1 ≫ 2", 1: "1 > 2", 0: "tie", -1: "2 > 1", -2: "2 ≫ 1"}
@@ -161,7 +161,8 @@ def adjudicated_item_ids(project: Project, item_ids) -> set[int]:
 
 def next_to_adjudicate(project: Project, *, exclude: int | None = None, window: int = 200) -> int | None:
     """The item highest in the disagreement queue that has no adjudication yet (among its first ``window``)."""
-    rows = [row["item_id"] for row in disagreement_queue(project, limit=window, offset=0) if row["item_id"] != exclude]
+    rows = [row["item_id"] for row in disagreement_queue(project, limit=window, offset=0, with_aggregates=False)
+            if row["item_id"] != exclude]
     done = adjudicated_item_ids(project, rows)
     return next((item_id for item_id in rows if item_id not in done), None)
 
@@ -194,6 +195,37 @@ def answer_text(kind: str, *, preference=None, ranks=None, step_ratings=None) ->
     return "—"
 
 
+DIRECTION_TEXT = {"A": "1 > 2", "tie": "tie", "B": "2 > 1"}
+
+
+def aggregate_text(kind: str, value) -> str:
+    """An aggregated label (majority or Dawid-Skene, on ``heavy.headline_value``) in canonical terms: "1 > 2",
+    "tie", "3 > 1 = 2", "step 2 wrong first", "no wrong step"; "—" for none."""
+    if value is None:
+        return "—"
+    if kind == "pair":
+        return DIRECTION_TEXT.get(value, str(value))
+    if kind == "ranking":
+        return ranking_text(list(value)) if isinstance(value, (list, tuple)) else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "no wrong step" if value < 0 else f"step {value + 1} wrong first"
+    return str(value)
+
+
+def aggregate_summary(kind: str, aggregate: dict | None) -> dict:
+    """``selectors.aggregated_labels``' entry of an item with its texts, for the pages: ``{majority_text,
+    dawid_skene_text, confidence, computed_at, stale, agree, computed}``."""
+    aggregate = aggregate or {}
+    ds = aggregate.get("dawid_skene")
+    return {
+        "majority_text": aggregate_text(kind, aggregate.get("majority")) if aggregate.get("majority") is not None
+        else "no majority",
+        "dawid_skene_text": aggregate_text(kind, ds["value"]) if ds else "not computed yet",
+        "confidence": ds["confidence"] if ds else None, "computed_at": ds["computed_at"] if ds else None,
+        "stale": bool(ds and ds["stale"]), "agree": aggregate.get("agree"), "computed": ds is not None,
+    }
+
+
 @dataclass
 class JudgementRow:
     """One label or adjudication, ready to show beside the others (canonical order throughout)."""
@@ -224,6 +256,7 @@ class AdjudicationView:
     history: list[JudgementRow]
     split: dict  # for pairs: {"first", "tie", "second"} vote counts; ranks/steps: {"distinct": n}
     steps: list[tuple[int, str, list[str], str]]  # steps items: (number, text, mark per label, adjudicated mark)
+    aggregate: dict | None = None  # the majority beside the Dawid-Skene label (``aggregate_summary``)
 
 
 def _scores(scores: dict | None, dimensions: list[RubricDimension]) -> list[tuple[str, list]]:
@@ -302,6 +335,7 @@ def adjudication_view(project: Project, item_id: int) -> AdjudicationView | None
         current=current,
         history=[_adjudication_row(a, item.kind, dimensions) for a in adjudications],
         split=_split(item.kind, labels), steps=steps,
+        aggregate=aggregate_summary(item.kind, aggregated_labels(project, [item.pk]).get(item.pk)),
     )
 
 

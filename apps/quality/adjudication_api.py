@@ -43,14 +43,14 @@ class AdjudicationInputSerializer(StrictSerializer):
 
     item = serializers.IntegerField(help_text="Id of the item (of this project) being adjudicated.")
     preference = serializers.IntegerField(
-        required=False, allow_null=True,
+        required=False, allow_null=True, min_value=-2, max_value=2,
         help_text="Pairs: positive means the first canonical response is better; 2 much better, 1 better, 0 tie "
                   "(values allowed by the project's scale).",
     )
-    ranks = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True,
-                                  help_text="Rankings: the rank of each canonical response, 1 = best.")
+    ranks = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=8), required=False,
+                                  allow_null=True, help_text="Rankings: the rank of each canonical response, 1 = best.")
     step_ratings = serializers.ListField(
-        child=serializers.IntegerField(allow_null=True), required=False, allow_null=True,
+        child=serializers.IntegerField(allow_null=True, min_value=-1, max_value=1), required=False, allow_null=True,
         help_text="Steps: 1, 0 or -1 per step (null after the first -1 where marking stops there).",
     )
     scores = serializers.DictField(

@@ -43,8 +43,13 @@ AgreementSerializer = inline_serializer(
                                                      "left/longer share with BH q-values, tie rate flag, active "
                                                      "time, Dawid-Skene reliability, trend, flagged"),
         "heatmap": serializers.JSONField(help_text="Cohen's kappa for every annotator pair"),
-        "trends": serializers.JSONField(help_text="alpha and tie rate per time window"),
+        "trends": serializers.JSONField(help_text="alpha, tie rate and alpha per rubric dimension per time window "
+                                                  "{window, chosen, choices, points}"),
         "dawid_skene": serializers.JSONField(allow_null=True),
+        "model": serializers.JSONField(
+            help_text="The active reward model's agreement with the human majority beside human-human agreement "
+                      "{available, version, kind, rescored_at, model_vs_majority, model_pairs, human_vs_human, "
+                      "human_pairs, reason}"),
         "heavy": serializers.JSONField(help_text="When the heavy statistics were computed, and their age"),
     },
 )
@@ -56,6 +61,14 @@ QUEUE_ROW_FIELDS = {
     "disagreeing": serializers.IntegerField(), "split": serializers.FloatField(),
     "distance": serializers.FloatField(), "metric": serializers.CharField(),
     "values": serializers.DictField(child=serializers.IntegerField()),
+    "majority": serializers.JSONField(
+        allow_null=True, help_text="The plain majority of the current labels on the headline value (pairs: A, tie "
+                                   "or B in canonical order; rankings: ranks; steps: first wrong step, -1 none); "
+                                   "null without a unique one"),
+    "dawid_skene": serializers.JSONField(
+        allow_null=True, help_text="The item's Dawid-Skene label {value, confidence, computed_at, stale}; null "
+                                   "until the heavy statistics have run on its labels"),
+    "agree": serializers.BooleanField(allow_null=True, help_text="Whether the majority and Dawid-Skene agree"),
 }
 
 
@@ -66,11 +79,18 @@ class AgreementApi(APIView):
         description="Every figure of the quality dashboard, kept up to date as labels arrive; bootstrap intervals, "
                     "Dawid-Skene, Cohen pairs and trends come from a snapshot recomputed every few minutes "
                     "(`heavy.computed_at`, `heavy.age_seconds`). " + STAT_HELP,
-        responses={200: AgreementSerializer, **error_responses(401, 403, 404)},
+        parameters=[OpenApiParameter("window", str, enum=list(selectors.TREND_WINDOW_CHOICES), default="auto",
+                                     description="The trends' time window (auto: the one that suits the labels' "
+                                                 "time span).")],
+        responses={200: AgreementSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, slug):
         project, _role = project_for(request.user, slug, min_role=Role.LEAD)
-        return Response(selectors.project_dashboard(project))
+        window = request.query_params.get("window") or "auto"
+        if window not in selectors.TREND_WINDOW_CHOICES:
+            raise serializers.ValidationError(
+                {"window": f"window must be one of {', '.join(selectors.TREND_WINDOW_CHOICES)}."})
+        return Response(selectors.project_dashboard(project, trend_window=window))
 
 
 class DisagreementQueueApi(APIView):

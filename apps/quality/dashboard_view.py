@@ -9,6 +9,7 @@ from datetime import datetime
 from django.utils.safestring import SafeString
 
 from . import charts
+from .adjudication import aggregate_summary
 
 FLAG_NAMES = {
     "too_fast": "too fast",
@@ -120,8 +121,25 @@ HEADLINE_NAMES = {
 }
 
 
+def model_figure(model: dict | None) -> tuple[Figure, list[str]]:
+    """The active reward model's agreement with the human majority, and notes that put the humans' agreement
+    with each other beside it (both from the model's last rescoring)."""
+    model = model or {}
+    value = model.get("model_vs_majority")
+    if value is None:
+        return Figure("not defined", reason=model.get("reason") or "no active model"), []
+    figure = Figure(percent(value, 1), value, note=f"{model.get('model_pairs', 0):,} decided pairs")
+    human = model.get("human_vs_human")
+    notes = [f"Humans with each other: {percent(human, 1)} ({model.get('human_pairs', 0):,} pairs)"
+             if human is not None else "Humans with each other: not defined"]
+    notes.append(f"Model v{model.get('version')}" + (f", scored {_day(model['rescored_at'])}"
+                                                       if model.get("rescored_at") else ""))
+    return figure, notes
+
+
 def cards(data: dict) -> list[Card]:
     head = data["headline"]
+    model, model_notes = model_figure(data.get("model"))
     items = head.get("items") or 0
     complete = head.get("items_complete") or 0
     alpha = with_interval(head.get("alpha"), head.get("alpha_interval"))
@@ -132,6 +150,7 @@ def cards(data: dict) -> list[Card]:
              [f"{percent(complete / items) if items else '—'} have all {data['project']['overlap']} labels",
               f"{head.get('items_labelled', 0):,} have at least one"]),
         Card("alpha", "Agreement (α)", alpha, [HEADLINE_NAMES.get(head.get("metric"), head.get("metric", ""))]),
+        Card("model", "Model vs human majority", model, model_notes),
         Card("gold", "Gold accuracy", gold_figure(head.get("gold_accuracy") or {}), []),
     ]
 
@@ -183,6 +202,7 @@ def steps_rows(block: dict | None) -> list[tuple[str, Figure]]:
         ("Final answer: α", stat(block["final_answer_alpha"])),
         ("Final answer: AC1", stat(block["final_answer_ac1"])),
         ("Error category: α", stat(block["category_alpha"])),
+        ("Error category: AC1", stat(block.get("category_ac1"))),
     ]
 
 
@@ -328,7 +348,9 @@ class HeaderCell:
     sorted: str  # "ascending", "descending" or ""
 
 
-def headers(sort: str, direction: str) -> list[HeaderCell]:
+def headers(sort: str, direction: str, window: str = "") -> list[HeaderCell]:
+    """The annotator table's column headers, each a link that sorts by it (keeping the trends' window)."""
+    keep = f"&window={window}" if window and window != "auto" else ""
     out = []
     for column in COLUMNS:
         if column.key == sort:
@@ -337,7 +359,7 @@ def headers(sort: str, direction: str) -> list[HeaderCell]:
         else:
             next_direction = "asc" if not column.numeric else "desc"
             state = ""
-        out.append(HeaderCell(column, f"?sort={column.key}&dir={next_direction}", state))
+        out.append(HeaderCell(column, f"?sort={column.key}&dir={next_direction}{keep}", state))
     return out
 
 
@@ -374,6 +396,45 @@ def heatmap_svg(heatmap: dict) -> SafeString | None:
                           title=f"Pairwise {heatmap.get('measure') or 'agreement'}")
 
 
+def dimension_trend_chart(data: dict) -> SafeString | None:
+    """Ordinal α of each rubric dimension per time window (one line per dimension)."""
+    points = (data.get("trends") or {}).get("points") or []
+    keys = list(dict.fromkeys(k for p in points for k in (p.get("dimensions") or {})))
+    if not points or not keys:
+        return None
+    names = {row["key"]: row["name"] for row in data.get("dimensions") or []}
+    series = [charts.Series(names.get(key, key), [((p.get("dimensions") or {}).get(key) or {}).get("value")
+                                                 for p in points]) for key in keys]
+    low = min([v for s in series for v in s.values if v is not None] + [0.0])
+    return charts.line_chart(charts.LineChart(
+        [_day(p.get("start")) for p in points], series, y_min=low, y_max=1.0,
+        title="α per rubric dimension (ordinal)", reference=[(RELIABLE, "reliable"), (TENTATIVE, "tentative")],
+    ))
+
+
+@dataclass
+class WindowChoice:
+    key: str
+    label: str
+    href: str
+    current: bool
+
+
+WINDOW_LABELS = {"auto": "auto", "hour": "hour", "day": "day", "week": "week"}
+
+
+def window_choices(trends: dict, sort: str, direction: str) -> list[WindowChoice]:
+    """Links that show the trends by another time window, keeping the annotator table's order."""
+    chosen = trends.get("chosen") or "auto"
+    out = []
+    for key in trends.get("choices") or []:
+        label = WINDOW_LABELS.get(key, key)
+        if key == "auto" and trends.get("window"):
+            label = f"auto ({trends['window']})" if chosen == "auto" else label
+        out.append(WindowChoice(key, label, f"?sort={sort}&dir={direction}&window={key}", key == chosen))
+    return out
+
+
 def trend_charts(data: dict) -> list[SafeString]:
     points = (data.get("trends") or {}).get("points") or []
     out = []
@@ -389,6 +450,9 @@ def trend_charts(data: dict) -> list[SafeString]:
             x, series, y_min=low, y_max=1.0, title="Agreement over time",
             reference=[(RELIABLE, "reliable"), (TENTATIVE, "tentative")],
         )))
+        dimensions = dimension_trend_chart(data)
+        if dimensions is not None:
+            out.append(dimensions)
         out.append(charts.line_chart(charts.LineChart(
             x, [charts.Series("labels", [p.get("labels") for p in points])], y_min=0, title="Labels per window",
         )))
@@ -428,6 +492,7 @@ class Board:
     trends: list[SafeString]
     heavy: dict
     heavy_text: str
+    windows: list[WindowChoice] = field(default_factory=list)
 
 
 def flag_rows(rows: list[dict]) -> list[dict]:
@@ -449,13 +514,14 @@ def heavy_text(heavy: dict) -> str:
 def build(data: dict, *, sort: str = "", direction: str = "") -> Board:
     annotators, sort, direction = sort_annotators(list(data.get("annotators") or []), sort, direction)
     heavy = data.get("heavy") or {}
+    trends = data.get("trends") or {}
     return Board(
         data=data, cards=cards(data), preference=preference_rows(data.get("preference")),
         ranking=ranking_rows(data.get("ranking")), steps=steps_rows(data.get("steps")),
         dimensions=dimension_rows(data.get("dimensions") or []), flags=flag_rows(data.get("flags") or []),
-        annotators=[_annotator_row(r) for r in annotators], headers=headers(sort, direction), sort=sort,
-        direction=direction, heatmap=heatmap_svg(data.get("heatmap") or {}), trends=trend_charts(data),
-        heavy=heavy, heavy_text=heavy_text(heavy),
+        annotators=[_annotator_row(r) for r in annotators], headers=headers(sort, direction, trends.get("chosen", "")),
+        sort=sort, direction=direction, heatmap=heatmap_svg(data.get("heatmap") or {}), trends=trend_charts(data),
+        heavy=heavy, heavy_text=heavy_text(heavy), windows=window_choices(trends, sort, direction),
     )
 
 
@@ -463,11 +529,13 @@ def build(data: dict, *, sort: str = "", direction: str = "") -> Board:
 
 
 def queue_row(row: dict, adjudicated: set[int], prompt: str = "") -> dict:
-    """A queue row with its figures formatted, its values spread ("-1 ×2, 1 ×1"), prompt and status."""
+    """A queue row with its figures formatted, its values spread ("-1 ×2, 1 ×1"), prompt, status, and its majority
+    beside its Dawid-Skene label (``aggregate``)."""
     values = row.get("values") or {}
     spread = ", ".join(f"{value} ×{count}" for value, count in sorted(values.items(), key=lambda kv: _as_number(kv[0])))
     return {**row, "split_text": percent(row.get("split")), "distance_text": number(row.get("distance"), 2),
-            "values_text": spread, "adjudicated": row["item_id"] in adjudicated, "prompt": prompt}
+            "values_text": spread, "adjudicated": row["item_id"] in adjudicated, "prompt": prompt,
+            "aggregate": aggregate_summary(row.get("kind", ""), row)}
 
 
 def _as_number(text):

@@ -2,9 +2,16 @@
 median active time, Dawid-Skene, Cohen's kappa for every annotator pair, Kendall's tau and W, and trends.
 
 ``compute_heavy(project)`` reads the project's current labels once and returns the JSON-able dict stored in
-:class:`~apps.quality.models.StatsSnapshot.data`; ``refresh_snapshot(project)`` computes and stores it. The
-Celery task ``worker.tasks.quality.refresh_heavy_statistics`` runs it every few minutes on the ``default``
-queue; ``manage.py agreement PROJECT --refresh`` runs it synchronously.
+:class:`~apps.quality.models.StatsSnapshot.data`; ``refresh_snapshot(project)`` computes and stores it, together
+with the Dawid-Skene label of every labelled item (:class:`~apps.quality.models.DawidSkeneLabel`, in the same
+transaction; only the rows that changed are written). The Celery task ``worker.tasks.quality.refresh_heavy_statistics`` runs it every few minutes on
+the ``default`` queue; ``manage.py agreement PROJECT --refresh`` runs it synchronously.
+
+Trends are computed for every window of ``TREND_WINDOWS_BY_NAME`` (hour, day, week; the last ``TREND_WINDOWS``
+windows with labels): ``data["trend_windows"][name] = {window, points}`` with each point ``{start, labels, alpha,
+tie_rate, dimensions: {dimension key: STAT (ordinal alpha)}}``, and ``data["trends"]`` is the window that suits
+the labels' time span (``_window``). Per annotator, ``trend`` follows that window and ``trend_windows[name]``
+gives the others.
 """
 from __future__ import annotations
 
@@ -17,12 +24,12 @@ from django.db import transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from apps.datasets.models import ItemResponse
+from apps.datasets.models import Item, ItemResponse
 from apps.labeling.models import Label
 from apps.projects.models import Project
 
 from . import metrics
-from .models import PatternCount, StatsSnapshot
+from .models import DawidSkeneLabel, PatternCount, StatsSnapshot
 from .stats import calibration
 from .stats.alpha import alpha_from_summary, alpha_from_units
 from .stats.bootstrap import bootstrap_interval_from_counts
@@ -34,6 +41,8 @@ from .stats.result import Stat
 N_RESAMPLES = 1000
 MIN_SHARED_FOR_COHEN = 10
 TREND_WINDOWS = 12
+TREND_WINDOWS_BY_NAME = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
+DS_WRITE_BATCH = 5000
 
 
 def _stat(stat: Stat) -> dict:
@@ -89,7 +98,10 @@ def _intervals(project: Project, metric_names: list[str]) -> dict:
     return out
 
 
-def _headline_value(kind: str, label: dict):
+def headline_value(kind: str, label: dict):
+    """The value Dawid-Skene, the leave-one-out majority and the plain majority work on: pairs the direction
+    (``"A"``, ``"tie"``, ``"B"``, canonical), rankings the whole ranking (a tuple of ranks), steps the first wrong
+    step (``-1``: none); ``None`` when the label has none."""
     if kind == "pair":
         return None if label["preference"] is None else metrics.direction_of(label["preference"])
     if kind == "ranking":
@@ -102,8 +114,8 @@ def _headline_value(kind: str, label: dict):
 def _labels(project: Project) -> list[dict]:
     return list(
         Label.objects.filter(item__project=project, is_current=True).values(
-            "item_id", "annotator_id", "preference", "ranks", "step_ratings", "shown_order", "active_ms",
-            "created_at", "item__kind",
+            "id", "item_id", "annotator_id", "preference", "ranks", "step_ratings", "scores", "shown_order",
+            "active_ms", "created_at", "item__kind",
         ).order_by("item_id", "annotator_id")
     )
 
@@ -125,19 +137,32 @@ def _window(labels: list[dict]) -> tuple[timedelta, str]:
 
 
 def compute_heavy(project: Project) -> dict:
+    return _compute(project)[0]
+
+
+def _jsonable(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _compute(project: Project) -> tuple[dict, list[dict]]:
+    """The snapshot's data, and the Dawid-Skene label of each labelled item (``{item_id, value, confidence,
+    majority, label_ids}``)."""
     labels = _labels(project)
     metric_names = list(
         PatternCount.objects.filter(project_id=project.pk, units__gt=0).values_list("metric", flat=True).distinct()
     )
     data: dict = {"intervals": _intervals(project, metric_names), "annotators": {}}
     if not labels:
-        return data
+        return data, []
     kind = labels[0]["item__kind"]
     by_item: dict[int, dict] = defaultdict(dict)
+    label_ids: dict[int, list[int]] = defaultdict(list)
     for lab in labels:
-        value = _headline_value(lab["item__kind"], lab)
+        value = headline_value(lab["item__kind"], lab)
         if value is not None:
             by_item[lab["item_id"]][lab["annotator_id"]] = value
+            label_ids[lab["item_id"]].append(lab["id"])
+    item_ids = list(by_item)
     units = list(by_item.values())
     annotators = sorted({lab["annotator_id"] for lab in labels})
     per: dict[int, dict] = {a: {} for a in annotators}
@@ -174,14 +199,18 @@ def compute_heavy(project: Project) -> dict:
                                  "project_median_s": report.project_median}
 
     # Dawid-Skene on the headline values (pairs: direction; steps: first wrong step; rankings: the whole ranking)
+    ds_rows: list[dict] = []
     if units:
         ds = calibration.dawid_skene(units, classes=sorted({v for u in units for v in u.values()}, key=repr))
         majority_agree = compared = 0
-        for unit, ds_label in zip(units, ds.labels):
+        for item_id, unit, ds_label, posterior in zip(item_ids, units, ds.labels, ds.posteriors):
             maj = calibration.majority(unit.values())
             if maj is not None and ds_label is not None:
                 compared += 1
                 majority_agree += maj == ds_label
+            if ds_label is not None:
+                ds_rows.append({"item_id": item_id, "value": _jsonable(ds_label), "majority": _jsonable(maj),
+                                "confidence": max(posterior), "label_ids": sorted(label_ids[item_id])})
         data["dawid_skene"] = {
             "metric": {"pair": "direction", "ranking": "ranking", "steps": "first_wrong"}.get(kind, kind),
             "classes": [list(c) if isinstance(c, tuple) else c for c in ds.classes],
@@ -228,10 +257,21 @@ def compute_heavy(project: Project) -> dict:
         data["ranking"] = {"mean_tau_b": _stat(mean_pairwise_tau_b_over_items(rankings)),
                            "kendall_w": _stat(mean_kendall_w([r for r in rankings if len(r) >= 2]))}
 
-    # trends over time windows
-    data["trends"] = _trends(labels, kind, per)
+    # trends over time windows: every window the lead may choose, and the one that suits the labels' span
+    dimension_keys = sorted({key for lab in labels if isinstance(lab["scores"], dict) for key in lab["scores"]})
+    auto = _window(labels)[1]
+    data["trend_windows"] = {}
+    for name, size in TREND_WINDOWS_BY_NAME.items():
+        per_window: dict = defaultdict(dict)
+        data["trend_windows"][name] = _trends(labels, kind, per_window, size=size, name=name,
+                                              dimension_keys=dimension_keys)
+        for a in annotators:
+            per[a].setdefault("trend_windows", {})[name] = per_window[a].get("trend", [])
+    data["trends"] = data["trend_windows"][auto]
+    for a in annotators:
+        per[a]["trend"] = per[a]["trend_windows"][auto]
     data["annotators"] = {str(a): v for a, v in per.items()}
-    return data
+    return data, ds_rows
 
 
 def _group(labels: list[dict]):
@@ -246,20 +286,36 @@ def _group(labels: list[dict]):
         yield group
 
 
-def _trends(labels: list[dict], kind: str, per: dict) -> dict:
-    size, name = _window(labels)
+def _dimension_alphas(group: list[dict], keys: list[str]) -> dict:
+    """Ordinal alpha of each rubric dimension over one window's labels (units: an item's response)."""
+    out = {}
+    for key in keys:
+        units: dict[tuple[int, int], dict] = defaultdict(dict)
+        for lab in group:
+            values = lab["scores"].get(key) if isinstance(lab["scores"], dict) else None
+            if isinstance(values, list):
+                for position, v in enumerate(values):
+                    if isinstance(v, (int, float)) and not isinstance(v, bool):
+                        units[(lab["item_id"], position)][lab["annotator_id"]] = v
+        out[key] = _stat(alpha_from_units(list(units.values()), "ordinal"))
+    return out
+
+
+def _trends(labels: list[dict], kind: str, per: dict, *, size: timedelta | None = None, name: str = "",
+            dimension_keys: list[str] | None = None) -> dict:
+    if size is None:
+        size, name = _window(labels)
     start = min(lab["created_at"] for lab in labels)
     windows: dict[int, list[dict]] = defaultdict(list)
     for lab in labels:
         windows[int((lab["created_at"] - start) / size)].append(lab)
     keys = sorted(windows)[-TREND_WINDOWS:]
     points = []
-    per_trend: dict[int, list] = defaultdict(list)
     for k in keys:
         group = windows[k]
         by_item: dict[int, dict] = defaultdict(dict)
         for lab in group:
-            v = lab["preference"] if kind == "pair" else _headline_value(kind, lab)
+            v = lab["preference"] if kind == "pair" else headline_value(kind, lab)
             if v is not None:
                 by_item[lab["item_id"]][lab["annotator_id"]] = repr(v) if isinstance(v, tuple) else v
         level = "ordinal" if kind == "pair" else "nominal"
@@ -267,7 +323,8 @@ def _trends(labels: list[dict], kind: str, per: dict) -> dict:
         prefs = [lab["preference"] for lab in group if lab["preference"] is not None]
         window_start = start + k * size
         points.append({"start": window_start.isoformat(), "labels": len(group), "alpha": _stat(alpha),
-                       "tie_rate": (sum(p == 0 for p in prefs) / len(prefs)) if prefs else None})
+                       "tie_rate": (sum(p == 0 for p in prefs) / len(prefs)) if prefs else None,
+                       "dimensions": _dimension_alphas(group, dimension_keys or [])})
         loo = calibration.leave_one_out_majority(
             [{a: (metrics.direction_of(v) if kind == "pair" else v) for a, v in u.items()} for u in by_item.values()]
         )
@@ -288,15 +345,47 @@ def refresh_snapshot(project: Project) -> StatsSnapshot:
     from .selectors import current_label_count
 
     labels_seen = current_label_count(project)
-    data = compute_heavy(project)
+    data, ds_rows = _compute(project)
     duration = int((time.perf_counter() - started) * 1000)
+    now = timezone.now()
     with transaction.atomic():
         snapshot, _ = StatsSnapshot.objects.update_or_create(
             project=project,
-            defaults={"computed_at": timezone.now(), "duration_ms": duration, "labels_seen": labels_seen,
-                      "data": data},
+            defaults={"computed_at": now, "duration_ms": duration, "labels_seen": labels_seen, "data": data},
         )
+        write_dawid_skene_labels(project, ds_rows, now)
     return snapshot
+
+
+def write_dawid_skene_labels(project: Project, rows: list[dict], now) -> dict:
+    """Make the project's :class:`DawidSkeneLabel` rows those of ``rows``, writing only what changed (a refresh
+    after a few new labels rewrites a few rows, not every item's): new items inserted, changed ones updated (their
+    ``computed_at`` set to ``now``), items without a label any more deleted. Items deleted since the labels were
+    read are skipped. Confidences are kept to 4 decimals, so that EM's last digits do not rewrite every row."""
+    existing = {
+        item_id: (pk, (value, majority, label_ids, confidence))
+        for pk, item_id, value, majority, label_ids, confidence in DawidSkeneLabel.objects.filter(project=project)
+        .values_list("pk", "item_id", "value", "majority", "label_ids", "confidence")
+    }
+    alive = set(Item.objects.filter(project=project).values_list("pk", flat=True)) if rows else set()
+    create, update = [], []
+    for r in rows:
+        if r["item_id"] not in alive:
+            continue
+        fields = (r["value"], r["majority"], r["label_ids"], round(r["confidence"], 4))
+        old = existing.pop(r["item_id"], None)
+        if old is not None and old[1] == fields:
+            continue
+        row = DawidSkeneLabel(pk=old[0] if old else None, project=project, item_id=r["item_id"], value=fields[0],
+                              majority=fields[1], label_ids=fields[2], confidence=fields[3], computed_at=now)
+        (update if old else create).append(row)
+    stale = [pk for pk, _ in existing.values()]
+    if stale:
+        DawidSkeneLabel.objects.filter(pk__in=stale).delete()
+    DawidSkeneLabel.objects.bulk_update(update, ["value", "majority", "label_ids", "confidence", "computed_at"],
+                                        batch_size=DS_WRITE_BATCH)
+    DawidSkeneLabel.objects.bulk_create(create, batch_size=DS_WRITE_BATCH)
+    return {"created": len(create), "updated": len(update), "deleted": len(stale)}
 
 
 def projects_needing_refresh() -> list[Project]:

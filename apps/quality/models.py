@@ -133,6 +133,31 @@ class StatsSnapshot(models.Model):
         return f"statistics of {self.project} at {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class DawidSkeneLabel(models.Model):
+    """The Dawid-Skene aggregated label of one item, written with the heavy statistics snapshot
+    (``heavy.refresh_snapshot``), offered beside the plain majority (disagreement queue, item page, and the TRL
+    export's ``aggregate=dawid-skene``).
+
+    ``value`` is on the project's headline value, in the item's canonical order: pairs ``"A"`` (response 1
+    better), ``"tie"`` or ``"B"``; rankings the whole ranking (ranks per canonical response); steps the first
+    wrong step (``-1``: none). ``confidence`` is its posterior probability, ``majority`` the unique most frequent
+    value among the same labels (``None`` when there is none), ``label_ids`` the current labels it was computed
+    from: when the item's current labels are no longer exactly these, the row is stale. ``computed_at``: when a
+    refresh last changed the row (a refresh that finds the same label leaves it alone).
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    item = models.OneToOneField("datasets.Item", on_delete=models.CASCADE, related_name="dawid_skene")
+    value = models.JSONField()
+    confidence = models.FloatField()
+    majority = models.JSONField(null=True, blank=True)
+    label_ids = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Dawid-Skene label of item {self.item_id}: {self.value!r}"
+
+
 class Adjudication(models.Model):
     """A lead's final label for an item, in the item's canonical order, used by exports instead of the
     majority of its labels.

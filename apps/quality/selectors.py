@@ -1,12 +1,14 @@
 """Reads for the quality dashboards: every figure from the trigger-kept summaries (no label scan), the heavy
 ones from the latest :class:`~apps.quality.models.StatsSnapshot`, shown with their age.
 
-A read costs O(distinct patterns), not O(labels): five queries (pattern counts, annotator tallies, snapshot,
-rubric dimensions, usernames; the item count is a pattern-count row kept by triggers), and each coefficient is
+A read costs O(distinct patterns), not O(labels): six queries (pattern counts, annotator tallies, snapshot,
+rubric dimensions, usernames, the active model version; the item count is a pattern-count row kept by triggers),
+and each coefficient is
 computed from its metric's pattern counts, or taken from ``RESULTS``, which caches it keyed by exactly those
 counts (so it is never stale: a metric whose counts changed is recomputed, the others are not).
 
-``project_dashboard(project) -> dict`` (JSON-able; the API, the command and the pages all show it):
+``project_dashboard(project, *, trend_window="") -> dict`` (JSON-able; the API, the command and the pages all
+show it):
 
 - ``project``: ``{id, slug, name, task_type, overlap}``; ``generated_at`` (ISO time of this read).
 - ``headline``: ``{labels, items, items_labelled, items_complete, annotators, metric, level, alpha: STAT,
@@ -23,20 +25,26 @@ counts (so it is never stale: a metric whose counts changed is recomputed, the o
   STAT, mean_tau_b: STAT, kendall_w: STAT (details.chance = 1/m), chance_w: float|None, interval: INTERVAL}``
   (tau and W from the snapshot).
 - ``steps``: ``None`` or ``{alpha_nominal, ac1, alpha_wrong_vs_not, first_wrong_alpha, first_wrong_exact,
-  first_wrong_within_one, has_error_alpha, final_answer_alpha, final_answer_ac1, category_alpha: STAT,
-  interval: INTERVAL}``.
+  first_wrong_within_one, has_error_alpha, final_answer_alpha, final_answer_ac1, category_alpha, category_ac1:
+  STAT, interval: INTERVAL}`` (``category_ac1``: chance agreement over every category of the project's error
+  taxonomy).
 - ``annotators``: rows ``{id, username, labels, share_of_labels, tie_rate: {ties, total, rate, baseline, p_value,
   q_value, flagged, reason}, left_share: {successes, trials, share, p_value, q_value, flagged, reason},
   longer_share: same shape (snapshot) , gold: GOLD, loo_agreement: {agreed, compared, rate, reason, skipped}
   (snapshot), active_time: {median_s, mean_s, n, too_fast, reason} (median/too_fast from the snapshot),
   dawid_skene_reliability: float|None (snapshot), cohen_mean: float|None (snapshot), trend: [{start, labels,
-  loo_agreement}] (snapshot), flagged: [names of raised flags: "too_fast", "position_bias", "length_bias",
-  "tie_rate", "low_gold"]}``, most labels first.
+  loo_agreement}] (snapshot, in the trends' window), flagged: [names of raised flags: "too_fast", "position_bias",
+  "length_bias", "tie_rate", "low_gold"]}``, most labels first.
 - ``heatmap``: ``{measure, annotators: [{id, username}], cells: [[CELL|None]]}`` with ``CELL = {value, reason,
   n}`` (pairwise Cohen kappa, quadratic for ordinal preferences; ``None`` on the diagonal; snapshot).
-- ``trends``: ``{window, points: [{start, labels, alpha: STAT, tie_rate: float|None}]}`` (snapshot).
+- ``trends``: ``{window, chosen, choices, points: [{start, labels, alpha: STAT, tie_rate: float|None, dimensions:
+  {dimension key: STAT (ordinal alpha)}}]}`` (snapshot; ``window`` is the window shown, ``chosen`` what was asked:
+  ``auto`` picks the window that suits the labels' time span, ``choices`` lists what may be asked).
 - ``dawid_skene``: ``None`` or ``{metric, classes, priors, iterations, converged, agreement_with_majority,
   items}`` (snapshot).
+- ``model``: the active reward model's agreement with the human majority beside the humans' agreement with each
+  other, as its last rescoring found them (``rewardmodels.selectors.model_human_agreement``): ``{available,
+  version, kind, rescored_at, model_vs_majority, model_pairs, human_vs_human, human_pairs, reason}``.
 - ``heavy``: ``{available, computed_at, age_seconds, duration_ms, labels_seen, stale, reason}``.
 
 ``STAT = {value, reason, n_units, n_values, details}``: ``value`` is ``None`` when the coefficient is not
@@ -48,7 +56,8 @@ reason when not computed or not defined). ``GOLD = {correct, total, accuracy, lo
 ``disagreement_queue(project, *, limit, offset) -> list[dict]``: items whose labels split most on the
 headline metric (``split`` = share of annotator pairs that disagree, then ``distance``), from
 :class:`~apps.quality.models.ItemSplit`; each ``{item_id, external_id, kind, labels, pairs, disagreeing, split,
-distance, metric, values: {value: count} (units merged), is_gold}``.
+distance, metric, values: {value: count} (units merged), is_gold, majority, dawid_skene, agree}`` (the last three
+from ``aggregated_labels``: the plain majority beside the Dawid-Skene label the heavy statistics stored).
 """
 from __future__ import annotations
 
@@ -60,10 +69,11 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from apps.datasets.models import Item
+from apps.labeling.models import Label
 from apps.projects.models import Project, RubricDimension, RubricVersion
 
 from . import metrics
-from .models import AnnotatorTally, ItemSplit, ItemUnitPattern, PatternCount, StatsSnapshot
+from .models import AnnotatorTally, DawidSkeneLabel, ItemSplit, ItemUnitPattern, PatternCount, StatsSnapshot
 from .stats import calibration
 from .stats.agreement import percent_agreement_from_summary, tie_rate_from_summary
 from .stats.alpha import alpha_from_summary
@@ -302,7 +312,15 @@ def ranking_block(fig: Figures, data, age) -> dict | None:
     }
 
 
-def steps_block(fig: Figures, data, age) -> dict | None:
+def category_values(categories) -> list[str]:
+    """A project's error categories as the triggers write them into patterns (``metrics.label_values``)."""
+    cleaned = [c.replace(",", " ").replace(":", " ") for c in categories or [] if isinstance(c, str) and c]
+    return list(dict.fromkeys(cleaned))
+
+
+def steps_block(fig: Figures, data, age, categories=None) -> dict | None:
+    """``categories``: the project's error taxonomy, every category of which counts for AC1's chance agreement
+    (with any other category found in the labels)."""
     if not fig.has(metrics.STEP) and not fig.has(metrics.FIRST_WRONG):
         return None
     s = fig.summary(metrics.STEP)
@@ -335,11 +353,12 @@ def steps_block(fig: Figures, data, age) -> dict | None:
         "final_answer_alpha": _alpha(final, "nominal"),
         "final_answer_ac1": _gwet(final, [0, 1], "identity"),
         "category_alpha": _alpha(fig.summary(metrics.STEP_CATEGORY), "nominal"),
+        "category_ac1": _gwet(fig.summary(metrics.STEP_CATEGORY), category_values(categories), "identity"),
         "interval": _interval(data, metrics.STEP, age),
     }
 
 
-def annotator_rows(project: Project, tallies: list[AnnotatorTally], data) -> list[dict]:
+def annotator_rows(project: Project, tallies: list[AnnotatorTally], data, trend_window: str = "") -> list[dict]:
     users = dict(get_user_model().objects.filter(pk__in=[t.annotator_id for t in tallies]).values_list("pk", "username"))
     heavy = (data or {}).get("annotators", {})
     total_labels = sum(t.labels for t in tallies) or 1
@@ -375,7 +394,7 @@ def annotator_rows(project: Project, tallies: list[AnnotatorTally], data) -> lis
             "active_time": active,
             "dawid_skene_reliability": h.get("dawid_skene_reliability"),
             "cohen_mean": h.get("cohen_mean"),
-            "trend": h.get("trend", []),
+            "trend": (h.get("trend_windows") or {}).get(trend_window, h.get("trend", [])),
         }
         flagged = []
         if active.get("too_fast"):
@@ -394,8 +413,24 @@ def annotator_rows(project: Project, tallies: list[AnnotatorTally], data) -> lis
     return rows
 
 
-def project_dashboard(project: Project) -> dict:
-    """Every figure of the project's quality dashboard (see the module docstring for the keys)."""
+TREND_WINDOW_CHOICES = ("auto", "hour", "day", "week")
+
+
+def _trends(data: dict | None, window: str) -> dict:
+    """The trend charts' data for the window asked for (``auto``/empty: the one that suits the labels' span)."""
+    trends = (data or {}).get("trends")
+    if not trends:
+        return {"window": None, "points": [], "reason": NOT_COMPUTED, "chosen": window or "auto",
+                "choices": list(TREND_WINDOW_CHOICES)}
+    chosen = ((data or {}).get("trend_windows") or {}).get(window) if window and window != "auto" else None
+    return {**(chosen or trends), "chosen": window if chosen else "auto", "choices": list(TREND_WINDOW_CHOICES)}
+
+
+def project_dashboard(project: Project, *, trend_window: str = "") -> dict:
+    """Every figure of the project's quality dashboard (see the module docstring for the keys); ``trend_window``
+    (``hour``, ``day``, ``week``; default ``auto``) picks the time window of the trends."""
+    from apps.rewardmodels.selectors import model_human_agreement
+
     fig = Figures(_summaries(project))
     label_sizes = fig.summary(metrics.LABELS)
     labels = label_sizes.n_values
@@ -424,18 +459,63 @@ def project_dashboard(project: Project) -> dict:
         "dimensions": dimension_rows(project, fig, data, age),
         "flags": flag_rows(fig),
         "ranking": ranking_block(fig, data, age),
-        "steps": steps_block(fig, data, age),
-        "annotators": annotator_rows(project, tallies, data),
+        "steps": steps_block(fig, data, age, getattr(project, "error_categories", None)),
+        "annotators": annotator_rows(project, tallies, data, trend_window),
         "heatmap": (data or {}).get("heatmap") or {"measure": None, "annotators": [], "cells": [],
                                                    "reason": NOT_COMPUTED},
-        "trends": (data or {}).get("trends") or {"window": None, "points": [], "reason": NOT_COMPUTED},
+        "trends": _trends(data, trend_window),
         "dawid_skene": (data or {}).get("dawid_skene"),
+        "model": model_human_agreement(project),
         "heavy": age,
     }
 
 
-def disagreement_queue(project: Project, *, limit: int = 50, offset: int = 0) -> list[dict]:
-    """Items whose current labels split most on the headline metric (see the module docstring)."""
+def _jsonable(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def aggregated_labels(project: Project, item_ids) -> dict[int, dict]:
+    """Per item (of those given that have current labels): the plain majority of its current labels beside its
+    Dawid-Skene label, both on the headline value (``heavy.headline_value``: pairs ``"A"``/``"tie"``/``"B"``
+    in canonical order, rankings the ranks, steps the first wrong step, ``-1`` for none). Two queries.
+
+    ``{item_id: {kind, majority, dawid_skene: {value, confidence, computed_at, stale} | None, agree}}``:
+    ``majority`` is ``None`` without a unique most frequent value; ``dawid_skene`` is ``None`` until the heavy
+    statistics task has run on the item's labels, and ``stale`` when the item's current labels are no longer
+    those it was computed from; ``agree`` is whether the two are equal (``None`` when either is missing)."""
+    from .heavy import headline_value
+
+    ids = [int(i) for i in item_ids]
+    if not ids:
+        return {}
+    votes: dict[int, list] = {}
+    kinds: dict[int, str] = {}
+    for lab in Label.objects.filter(item_id__in=ids, item__project=project, is_current=True).values(
+        "id", "item_id", "preference", "ranks", "step_ratings", "item__kind"
+    ):
+        kinds[lab["item_id"]] = lab["item__kind"]
+        value = headline_value(lab["item__kind"], lab)
+        if value is not None:
+            votes.setdefault(lab["item_id"], []).append((lab["id"], value))
+    stored = {row.item_id: row for row in DawidSkeneLabel.objects.filter(project=project, item_id__in=ids)}
+    out = {}
+    for item_id, kind in kinds.items():
+        values = votes.get(item_id, [])
+        majority = _jsonable(calibration.majority(v for _, v in values))
+        row = stored.get(item_id)
+        ds = None
+        if row is not None:
+            ds = {"value": row.value, "confidence": row.confidence, "computed_at": row.computed_at.isoformat(),
+                  "stale": sorted(i for i, _ in values) != sorted(row.label_ids)}
+        out[item_id] = {"kind": kind, "majority": majority, "dawid_skene": ds,
+                        "agree": None if ds is None or majority is None else ds["value"] == majority}
+    return out
+
+
+def disagreement_queue(project: Project, *, limit: int = 50, offset: int = 0,
+                       with_aggregates: bool = True) -> list[dict]:
+    """Items whose current labels split most on the headline metric (see the module docstring); with
+    ``with_aggregates``, each row also has ``majority``, ``dawid_skene`` and ``agree`` (``aggregated_labels``)."""
     splits = list(
         ItemSplit.objects.filter(project_id=project.pk, disagreeing__gt=0)
         .order_by("-split", "-distance", "item_id")[offset:offset + limit]
@@ -452,16 +532,21 @@ def disagreement_queue(project: Project, *, limit: int = 50, offset: int = 0) ->
         if metric == split.metric:
             for v, n in metrics.parse_pattern(pattern).items():
                 values[item_id][str(v)] = values[item_id].get(str(v), 0) + n
+    aggregates = aggregated_labels(project, ids) if with_aggregates else {}
     out = []
     for s in splits:
         item = items.get(s.item_id)
         if item is None:
             continue
-        out.append({
+        row = {
             "item_id": s.item_id, "external_id": item.external_id, "kind": item.kind, "is_gold": item.is_gold,
             "labels": s.labels, "pairs": s.pairs, "disagreeing": s.disagreeing, "split": s.split,
             "distance": s.distance, "metric": s.metric, "values": values[s.item_id],
-        })
+        }
+        if with_aggregates:
+            found = aggregates.get(s.item_id) or {}
+            row.update(majority=found.get("majority"), dawid_skene=found.get("dawid_skene"), agree=found.get("agree"))
+        out.append(row)
     return out
 
 

@@ -25,8 +25,10 @@ POLL_SECONDS = 5  # the dashboard's refresh; settings.QUALITY_DASHBOARD_POLL_SEC
 
 
 def _dashboard_context(request, project, role) -> dict:
-    board = dashboard_view.build(selectors.project_dashboard(project), sort=request.GET.get("sort", ""),
-                                 direction=request.GET.get("dir", ""))
+    window = request.GET.get("window", "")
+    window = window if window in selectors.TREND_WINDOW_CHOICES else ""
+    board = dashboard_view.build(selectors.project_dashboard(project, trend_window=window),
+                                 sort=request.GET.get("sort", ""), direction=request.GET.get("dir", ""))
     return {"project": project, "role": role, "board": board, "query": request.GET.urlencode(),
             "poll_seconds": getattr(settings, "QUALITY_DASHBOARD_POLL_SECONDS", POLL_SECONDS)}
 

@@ -1,12 +1,13 @@
-"""Reward-model API: runs (list, start, read, cancel), versions (list, read, promote, roll back), scores,
-retraining policy. Leads read; admins start, cancel, promote and change the policy."""
+"""Reward-model API: runs (list, start, read, cancel), versions (list, read, promote, roll back, scores as a
+download), scores, retraining policy. Leads read; admins start, cancel, promote and change the policy."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.api import error_responses, paginated, paginated_response
+from apps.accounts.api import PAGE, error_responses, paginated, paginated_response
 from apps.accounts.models import Role
 from apps.accounts.selectors import project_for
 
@@ -15,12 +16,15 @@ from .serializers import (
     ModelVersionSerializer,
     RetrainPolicySerializer,
     RunStartedSerializer,
+    RunQuerySerializer,
     RunStartSerializer,
     ScoreSerializer,
     TrainingRunDetailSerializer,
     TrainingRunSerializer,
     VersionChangedSerializer,
+    VersionQuerySerializer,
 )
+from .views import score_download
 
 
 def _project(request, slug, min_role=Role.LEAD):
@@ -45,12 +49,15 @@ def _version(project, number):
 
 
 class RunListCreateApi(APIView):
-    @extend_schema(operation_id="model_runs_list",
+    @extend_schema(operation_id="model_runs_list", parameters=[RunQuerySerializer, PAGE],
+                   summary="The project's training runs, newest first",
                    responses={200: paginated(TrainingRunSerializer, "PaginatedTrainingRunList"),
-                              **error_responses(401, 403, 404)})
+                              **error_responses(400, 401, 403, 404)})
     def get(self, request, slug):
         project, _ = _project(request, slug)
-        return paginated_response(request=request, view=self, queryset=selectors.runs_of(project),
+        query = RunQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return paginated_response(request=request, view=self, queryset=selectors.runs_of(project, query.filters()),
                                   serializer_class=TrainingRunSerializer)
 
     @extend_schema(
@@ -89,12 +96,16 @@ class RunCancelApi(APIView):
 
 
 class VersionListApi(APIView):
-    @extend_schema(operation_id="model_versions_list",
+    @extend_schema(operation_id="model_versions_list", parameters=[VersionQuerySerializer, PAGE],
+                   summary="The project's model versions, newest first",
                    responses={200: paginated(ModelVersionSerializer, "PaginatedModelVersionList"),
-                              **error_responses(401, 403, 404)})
+                              **error_responses(400, 401, 403, 404)})
     def get(self, request, slug):
         project, _ = _project(request, slug)
-        return paginated_response(request=request, view=self, queryset=selectors.versions_of(project),
+        query = VersionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return paginated_response(request=request, view=self,
+                                  queryset=selectors.versions_of(project, query.filters()),
                                   serializer_class=ModelVersionSerializer)
 
 
@@ -106,9 +117,38 @@ class VersionDetailApi(APIView):
         return Response(ModelVersionSerializer(_version(project, number)).data)
 
 
+class VersionScoresExportApi(APIView):
+    def perform_content_negotiation(self, request, force=False):
+        # The body is JSON lines or CSV whatever the Accept header asks for; errors stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="model_versions_scores_export",
+        summary="Download a version's scores (streamed JSON lines or CSV)",
+        description="Every response the version scored, in response id order: response_id, model_name, prompt, "
+                    "response, reward, std (ensemble spread), step_scores and first_wrong (process models). JSON "
+                    "lines give the prompt as its message list; CSV gives its last user turn, with a header row.",
+        parameters=[OpenApiParameter("format", str, enum=list(selectors.SCORE_FORMATS), default="jsonl")],
+        responses={
+            (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description="One JSON score per line."),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with a header row."),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def get(self, request, slug, number):
+        project, _ = _project(request, slug)
+        version = _version(project, number)
+        fmt = request.query_params.get("format") or "jsonl"
+        if fmt not in selectors.SCORE_FORMATS:
+            raise exceptions.ValidationError({"format": [f"Choose one of: {', '.join(selectors.SCORE_FORMATS)}."]})
+        return score_download(version, fmt)
+
+
 class VersionPromoteApi(APIView):
     @extend_schema(operation_id="model_versions_promote", request=None,
-                   description="Make this version the active one and rescore every response with it.",
+                   description="Make this version the active one and rescore every response with it. Promoting "
+                               "the active version again sends its rescoring again when that never completed "
+                               "(the queue was down, or the worker was lost); otherwise it is refused.",
                    responses={200: VersionChangedSerializer, **error_responses(400, 401, 403, 404)})
     def post(self, request, slug, number):
         project, _ = _project(request, slug, Role.ADMIN)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("projects/<slug:slug>/models/versions/", api.VersionListApi.as_view(), name="api-model-versions"),
     path("projects/<slug:slug>/models/versions/<int:number>/", api.VersionDetailApi.as_view(),
          name="api-model-version"),
+    path("projects/<slug:slug>/models/versions/<int:number>/scores/", api.VersionScoresExportApi.as_view(),
+         name="api-model-version-scores"),
     path("projects/<slug:slug>/models/versions/<int:number>/promote/", api.VersionPromoteApi.as_view(),
          name="api-model-version-promote"),
     path("projects/<slug:slug>/models/rollback/", api.VersionRollbackApi.as_view(), name="api-model-rollback"),

@@ -132,6 +132,13 @@ class ModelVersion(models.Model):
     def accuracy(self) -> float | None:
         return self.metrics.get("pairwise_accuracy", self.metrics.get("step_accuracy"))
 
+    @property
+    def rescore_pending(self) -> bool:
+        """Active, without a complete set of scores since it was promoted: its rescoring is queued, running, or
+        was lost (the broker was down, or the worker died midway); promoting it again sends it again."""
+        return self.is_active and (self.rescored_at is None
+                                   or (self.promoted_at is not None and self.rescored_at < self.promoted_at))
+
 
 class Score(models.Model):
     """One model version's reward for one response (mean over the ensemble, with its spread)."""

@@ -1,6 +1,14 @@
-"""Reads for reward models: runs, versions, scores, and what the model pages show."""
+"""Reads for reward models: runs, versions, scores, and what the model pages show (and the quality dashboard's
+model-vs-human agreement), and a version's scores as a download (``score_lines``: JSON lines or CSV, streamed)."""
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
+from apps.core.streaming import chunked
 from apps.datasets.models import Item, Response
 
 from .models import ModelVersion, RetrainPolicy, Score, TrainingRun
@@ -14,9 +22,21 @@ COMPARED_METRICS = (
 )
 
 
-def runs_of(project) -> QuerySet[TrainingRun]:
-    return (TrainingRun.objects.filter(project=project).select_related("requested_by", "version")
+@dataclass(frozen=True)
+class RunFilters:
+    status: str = ""  # a RunStatus value
+    kind: str = ""  # a ModelKind value
+
+
+def runs_of(project, filters: RunFilters = RunFilters()) -> QuerySet[TrainingRun]:
+    """The project's training runs, newest first, narrowed by ``filters``."""
+    runs = (TrainingRun.objects.filter(project=project).select_related("requested_by", "version")
             .defer("snapshot_label_ids", "log").order_by("-created_at", "-id"))
+    if filters.status:
+        runs = runs.filter(status=filters.status)
+    if filters.kind:
+        runs = runs.filter(kind=filters.kind)
+    return runs
 
 
 def run_get(project, run_id: int) -> TrainingRun | None:
@@ -25,9 +45,21 @@ def run_get(project, run_id: int) -> TrainingRun | None:
     return TrainingRun.objects.filter(project=project, pk=run_id).select_related("requested_by", "version").first()
 
 
-def versions_of(project) -> QuerySet[ModelVersion]:
-    return ModelVersion.objects.filter(project=project).select_related("run", "promoted_by").defer(
+@dataclass(frozen=True)
+class VersionFilters:
+    kind: str = ""  # a ModelKind value
+    active: bool | None = None  # None: every version; True: the active ones (one per kind); False: the others
+
+
+def versions_of(project, filters: VersionFilters = VersionFilters()) -> QuerySet[ModelVersion]:
+    """The project's model versions, newest first, narrowed by ``filters``."""
+    versions = ModelVersion.objects.filter(project=project).select_related("run", "promoted_by").defer(
         "run__snapshot_label_ids", "run__log").order_by("-number")
+    if filters.kind:
+        versions = versions.filter(kind=filters.kind)
+    if filters.active is not None:
+        versions = versions.filter(is_active=filters.active)
+    return versions
 
 
 def version_get(project, number: int) -> ModelVersion | None:
@@ -104,11 +136,100 @@ def shift_rows(version: ModelVersion | None) -> list[dict]:
     return [{**e, "text": texts.get(e["response_id"], "")} for e in examples]
 
 
-def scores_for_export(version_id: int):
-    rows = (Score.objects.filter(version_id=version_id).order_by("response_id")
-            .values("response_id", "reward", "std", "step_scores", "first_wrong", "response__text",
-                    "response__prompt__messages"))
-    for row in rows.iterator(chunk_size=2000):
-        yield {"response_id": row["response_id"], "prompt": row["response__prompt__messages"],
-               "response": row["response__text"], "reward": row["reward"], "std": row["std"],
-               "step_scores": row["step_scores"], "first_wrong": row["first_wrong"]}
+NO_ACTIVE_MODEL = "no active model: promote a version on the Models page"
+NOT_RESCORED = "the active model has not scored the responses yet"
+NO_DECIDED_PAIRS = "no pair the humans decided has scores from the model"
+
+
+def model_human_agreement(project) -> dict:
+    """The active model's agreement with the human majority beside the humans' agreement with each other, as the
+    model's last rescoring of the project found them (``priorities.agreement``: over the pairs the humans decided,
+    the share where the model gives the chosen side the higher reward; over every two annotators of an item, the
+    share of their pair votes with the same direction). One query.
+
+    ``{available, version, kind, rescored_at, model_vs_majority, model_pairs, human_vs_human, human_pairs,
+    reason}``: ``model_vs_majority`` is ``None`` with ``reason`` saying why when it is not defined."""
+    from .services import kind_for
+
+    version = (ModelVersion.objects.filter(project=project, kind=kind_for(project), is_active=True)
+               .only("number", "kind", "rescored_at", "rescore_summary").first())
+    out = {"available": False, "version": None, "kind": kind_for(project), "rescored_at": None,
+           "model_vs_majority": None, "model_pairs": 0, "human_vs_human": None, "human_pairs": 0,
+           "reason": NO_ACTIVE_MODEL}
+    if version is None:
+        return out
+    out.update(version=version.number, reason=NOT_RESCORED)
+    agreement = (version.rescore_summary or {}).get("agreement")
+    if version.rescored_at is None or not agreement:
+        return out
+    out.update({key: agreement.get(key) for key in ("model_vs_majority", "human_vs_human")},
+               model_pairs=agreement.get("model_pairs") or 0, human_pairs=agreement.get("human_pairs") or 0,
+               rescored_at=version.rescored_at.isoformat(), available=True,
+               reason=None if agreement.get("model_vs_majority") is not None else NO_DECIDED_PAIRS)
+    return out
+
+
+# --- a version's scores as a download -----------------------------------------------------------------------
+
+SCORE_FORMATS = {"jsonl": "application/jsonl; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+SCORE_COLUMNS = ["response_id", "model_name", "prompt", "response", "reward", "std", "step_scores", "first_wrong"]
+SCORE_CHUNK = 2000
+
+
+def scores_for_export(version: ModelVersion):
+    """The version's scores, one dict per scored response in response id order, read through a cursor:
+    ``{response_id, model_name, prompt (message list), response (text), reward, std, step_scores, first_wrong}``."""
+    rows = (Score.objects.filter(version_id=version.pk).order_by("response_id")
+            .values_list("response_id", "response__model_name", "response__prompt__messages", "response__text",
+                         "reward", "std", "step_scores", "first_wrong"))
+    for row in rows.iterator(chunk_size=SCORE_CHUNK):
+        yield dict(zip(SCORE_COLUMNS, row))
+
+
+def _prompt_text(messages) -> str:
+    """The question a CSV row shows: the last user turn (the JSON lines keep the whole message list)."""
+    for message in reversed(messages or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return str(message.get("content", ""))
+    return ""
+
+
+def _safe_cell(value: str) -> str:
+    # A text cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def score_lines(version: ModelVersion, fmt: str) -> Iterator[str]:
+    """The version's scores as text, a line at a time: JSON lines (``prompt`` as the message list), or CSV with a
+    header row (``prompt`` as the last user turn, ``step_scores`` as a JSON list, empty cells for nulls)."""
+    if fmt not in SCORE_FORMATS:
+        raise ValueError(f"unknown score format {fmt!r}; the formats are {', '.join(SCORE_FORMATS)}")
+    if fmt == "jsonl":
+        for row in scores_for_export(version):
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(SCORE_COLUMNS)
+    yield buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    for row in scores_for_export(version):
+        row["prompt"] = _prompt_text(row["prompt"])
+        row["step_scores"] = json.dumps(row["step_scores"]) if row["step_scores"] is not None else ""
+        writer.writerow([
+            _safe_cell(row[c] or "") if c in ("model_name", "prompt", "response") else
+            ("" if row[c] is None else row[c]) for c in SCORE_COLUMNS
+        ])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def score_chunks(version: ModelVersion, fmt: str) -> Iterator[str]:
+    """``score_lines`` gathered into chunks, for an HTTP response."""
+    return chunked(score_lines(version, fmt))
+
+
+def score_filename(version: ModelVersion, fmt: str) -> str:
+    return f"{version.project.slug}-model-v{version.number}-scores.{fmt}"

@@ -2,12 +2,13 @@ from rest_framework import serializers
 
 from apps.accounts.serializers import StrictSerializer
 
-from .models import ModelVersion, RetrainPolicy, Schedule, Score, TrainingRun
+from . import selectors
+from .models import ModelKind, ModelVersion, RetrainPolicy, RunStatus, Schedule, Score, TrainingRun
 from .services import LIMITS
 
 
 class TrainingRunSerializer(serializers.ModelSerializer):
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     version = serializers.SerializerMethodField()
     percent = serializers.IntegerField(read_only=True)
     labels_used = serializers.SerializerMethodField()
@@ -61,9 +62,33 @@ class RunStartedSerializer(TrainingRunSerializer):
         return bool(self.context.get("enqueued"))
 
 
+class RunQuerySerializer(serializers.Serializer):
+    """Filters of the training-run list (query parameters)."""
+
+    status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
+    kind = serializers.ChoiceField(choices=ModelKind.choices, required=False)
+
+    def filters(self) -> selectors.RunFilters:
+        data = self.validated_data
+        return selectors.RunFilters(status=data.get("status", ""), kind=data.get("kind", ""))
+
+
+class VersionQuerySerializer(serializers.Serializer):
+    """Filters of the model-version list (query parameters)."""
+
+    kind = serializers.ChoiceField(choices=ModelKind.choices, required=False)
+    # allow_null: a query string without ``active`` means "either", not false (DRF's default for HTML input)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                      help_text="true: only the active version (one per kind); false: the others.")
+
+    def filters(self) -> selectors.VersionFilters:
+        data = self.validated_data
+        return selectors.VersionFilters(kind=data.get("kind", ""), active=data.get("active"))
+
+
 class ModelVersionSerializer(serializers.ModelSerializer):
     run = serializers.IntegerField(source="run_id", read_only=True)
-    promoted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    promoted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ModelVersion
@@ -86,7 +111,16 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 class RetrainPolicySerializer(serializers.ModelSerializer):
     schedule = serializers.ChoiceField(choices=Schedule.choices, required=False, allow_blank=True)
+    parameters = serializers.DictField(
+        required=False, help_text="Training parameters of policy runs (name → value); left out, the defaults.",
+    )
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def validate_parameters(self, value: dict) -> dict:
+        texts = [*value, *(v for v in value.values() if isinstance(v, str))]
+        if any("\x00" in text for text in texts):
+            raise serializers.ValidationError("Null characters are not allowed.")  # PostgreSQL stores none
+        return value
 
     class Meta:
         model = RetrainPolicy

@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 
 QUEUE_UNAVAILABLE = "The task queue is unavailable; the run stays queued and is handed to a worker when it is back."
 MAX_ATTEMPTS = 2
-STALE_AFTER = timedelta(minutes=int(getattr(settings, "RM_STALE_MINUTES", 30)))
-REQUEUE_AFTER = timedelta(minutes=1)
+# The training task writes heartbeat_at every RM_HEARTBEAT_SECONDS from a thread (whatever it is doing), so a
+# run silent for this long lost its worker (SIGKILL, a lost machine) and ``runs_sweep`` fails it.
+STALE_AFTER = timedelta(seconds=int(getattr(settings, "RM_STALE_SECONDS", 120)))
+REQUEUE_AFTER = timedelta(seconds=10)
 SCORE_BATCH = 2000
 LIMITS = {"epochs": (1, 50), "batch_size": (1, 1024), "max_length": (16, 8192), "ensemble_size": (1, 10),
           "learning_rate": (1e-8, 1.0), "heldout_share": (0.0, 0.9)}
@@ -190,6 +192,11 @@ def run_begin(run_id: int, *, task_id: str = "") -> TrainingRun | None:
     return run
 
 
+def run_heartbeat(run_id: int) -> None:
+    """The worker is alive on this run (written by the training task's heartbeat thread)."""
+    TrainingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now())
+
+
 def run_progress(run_id: int, *, step: int, total_steps: int, loss: float | None, eta_seconds: float | None,
                  message: str = "", log_text: str | None = None) -> bool:
     """Write progress (and the log so far); returns whether a cancel was asked for."""
@@ -294,9 +301,16 @@ def _activate(version: ModelVersion, *, user, stamp: bool) -> ModelVersion:
 
 
 def version_promote(version: ModelVersion, *, user=None) -> tuple[ModelVersion, bool]:
-    """Make the version the active one and rescore every response with it; returns (version, enqueued)."""
+    """Make the version the active one and rescore every response with it; returns (version, enqueued).
+
+    Promoting the active version again sends its rescoring again when that has not completed (a retry);
+    once it has, it is refused."""
     if not version_files_exist(version):
         raise ValidationError("This version's model files are missing from the model store.")
+    if version.rescore_pending:
+        record_event("model.rescore_retried", project=version.project, target=version, actor=user,
+                     detail={"kind": version.kind, "number": version.number})
+        return version, rescore_enqueue(version)
     if version.is_active:
         raise ValidationError(f"Version {version.number} is already active.")
     version = _activate(version, user=user, stamp=True)
@@ -344,6 +358,9 @@ def scores_replace(version: ModelVersion, rows: list[dict]) -> int:
                      std=float(row.get("std") or 0.0), step_scores=row.get("step_scores"),
                      first_wrong=row.get("first_wrong")) for row in rows]
     with transaction.atomic():
+        # One rescoring of a version writes at a time (a retry may overlap a slow first try): the second
+        # waits here, then replaces the first's scores instead of colliding with them.
+        ModelVersion.objects.select_for_update().filter(pk=version.pk).first()
         Score.objects.filter(version=version).delete()
         Score.objects.bulk_create(objects, batch_size=SCORE_BATCH)
     return len(objects)
@@ -488,7 +505,12 @@ def runs_sweep(*, now=None) -> dict:
         run_fail(run.pk, error=f"The worker stopped reporting progress for over {STALE_AFTER}; marked failed.")
         failed += 1
     requeued = 0
-    for run in TrainingRun.objects.filter(status=RunStatus.QUEUED, progress_message=QUEUE_UNAVAILABLE,
-                                          created_at__lt=now - REQUEUE_AFTER):
-        requeued += run_enqueue(run)
+    refused = TrainingRun.objects.filter(status=RunStatus.QUEUED, progress_message=QUEUE_UNAVAILABLE,
+                                         created_at__lt=now - REQUEUE_AFTER)
+    for run_id in refused.values_list("pk", flat=True):
+        with transaction.atomic():
+            # Held while sending: a second sweep at the same time skips the run instead of sending it twice.
+            run = refused.select_for_update(skip_locked=True).filter(pk=run_id).first()
+            if run is not None:
+                requeued += run_enqueue(run)
     return {"failed": failed, "requeued": requeued}

@@ -1,13 +1,15 @@
-"""Model pages: overview (dashboard, versions, runs, policy), start a run, run detail. Leads read, admins act."""
+"""Model pages: overview (dashboard, versions, runs, policy), start a run, run detail, a version's scores as a
+download. Leads read, admins act."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import Role
 from apps.accounts.selectors import project_for
+from apps.audit.services import record_event
 from apps.projects.forms import add_service_errors
 
 from . import selectors, services
@@ -122,6 +124,29 @@ def _rescore_message(request, version, enqueued):
     else:
         messages.warning(request, f"Version {version.number} is active, but the task queue is unavailable: "
                                   "rescoring starts when it is back (promote again to retry).")
+
+
+def score_download(version, fmt: str) -> StreamingHttpResponse:
+    """A version's scores as a download, streamed in chunks (the page and the API alike)."""
+    record_event("scores.downloaded", project=version.project, target=version,
+                 detail={"version": version.number, "format": fmt})
+    response = StreamingHttpResponse(selectors.score_chunks(version, fmt), content_type=selectors.SCORE_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{selectors.score_filename(version, fmt)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def version_scores(request, slug, number):
+    """Download a version's scores: ``?format=jsonl`` (default) or ``csv``."""
+    project, _ = project_for(request.user, slug, Role.LEAD)
+    version = _version_or_404(project, number)
+    fmt = request.GET.get("format") or "jsonl"
+    if fmt not in selectors.SCORE_FORMATS:
+        return HttpResponseBadRequest(f"Unknown format; choose one of {', '.join(selectors.SCORE_FORMATS)}.",
+                                      content_type="text/plain; charset=utf-8")
+    return score_download(version, fmt)
 
 
 @login_required

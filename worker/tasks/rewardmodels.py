@@ -6,17 +6,22 @@
   length-sorted batches, write the scores in one transaction, then reorder the labelling queue.
 - ``worker.tasks.rewardmodels.evaluate`` (queue default): a version's metrics on the project's
   current labels (all of them, including those that came in after it was trained).
-- ``worker.tasks.rewardmodels.export_scores`` (queue default): a version's scores as JSONL.
+- ``worker.tasks.rewardmodels.export_scores`` (queue default, after each rescoring): the version's scores as
+  ``scores.jsonl`` in its folder of the model store.
 - ``worker.tasks.rewardmodels.policies`` (queue default, Celery beat): start the runs that the
   retraining policies call for, fail runs whose worker vanished, re-send runs the broker refused.
 
 Tasks acknowledge late: a worker killed midway gives the message back, and ``run_begin`` restarts
-the run (at most twice) or fails it. torch is imported inside the tasks only, so the web app, which
+the run (at most twice) or fails it. While it trains, a thread writes the run's heartbeat every
+``RM_HEARTBEAT_SECONDS``; when the whole worker dies (SIGKILL of its process group, a lost machine),
+the message only comes back after the broker's visibility timeout, so the beat sweep fails the run
+once its heartbeat is ``RM_STALE_SECONDS`` old. torch is imported inside the tasks only, so the web app, which
 imports this module to enqueue, never loads it.
 """
 import importlib.util
 import json
 import logging
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -96,15 +101,53 @@ class Reporter:
         return self.stop
 
 
+class Heartbeat:
+    """While the task runs, a thread writes the run's ``heartbeat_at`` every ``RM_HEARTBEAT_SECONDS`` (model
+    loading and long steps included), so that ``runs_sweep`` tells a dead worker from a slow one."""
+
+    def __init__(self, run_id: int):
+        self.run_id, self.stopped = run_id, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-run-{run_id}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        from django.db import connection
+
+        from apps.rewardmodels import services
+
+        try:
+            while not self.stopped.wait(float(getattr(settings, "RM_HEARTBEAT_SECONDS", 10))):
+                try:
+                    services.run_heartbeat(self.run_id)
+                except Exception as error:  # the database may be restarting: try again at the next beat
+                    log.warning("Heartbeat of run %s not written: %s", self.run_id, error)
+        finally:
+            connection.close()
+
+
 @shared_task(name="worker.tasks.gpu.train", bind=True, acks_late=True, reject_on_worker_lost=True)
 def train(self, run_id: int) -> dict | None:
     from apps.rewardmodels import services
-    from apps.rewardmodels.examples import build_examples
-    from worker.ml.config import TrainConfig
 
     run = services.run_begin(run_id, task_id=self.request.id or "")
     if run is None:
         return None
+    with Heartbeat(run_id):
+        return _train(run_id, run)
+
+
+def _train(run_id: int, run) -> dict | None:
+    from apps.rewardmodels import services
+    from apps.rewardmodels.examples import build_examples
+    from worker.ml.config import TrainConfig
+
     runlog = RunLog(run.log)
     try:
         config = TrainConfig.from_dict({**run.parameters, "base_model": resolve_base_model(run.parameters.get("base_model"))})
@@ -198,7 +241,26 @@ def rescore(version_id: int) -> dict | None:
     written = services.scores_replace(version, scores)
     summary = services.rescore_apply(version)
     log.info("Rescored %s responses with %s", written, version)
+    try:
+        export_scores.apply_async(args=[version.pk], retry=False)
+    except Exception as error:  # the scores stand in the database; the file can be written again
+        log.warning("Could not enqueue the score file of %s: %s", version, error)
     return {"scored": written, "items_reprioritised": summary["items_reprioritised"]}
+
+
+@shared_task(name="worker.tasks.rewardmodels.export_scores", acks_late=True)
+def export_scores(version_id: int) -> int | None:
+    """After a rescoring: the version's scores as ``scores.jsonl`` in its folder of the model store, beside the
+    weights, for pipelines that read the store (the same rows as the download). Written to a temporary file and
+    renamed, so the file is whole or absent."""
+    from apps.core.streaming import write_whole
+    from apps.rewardmodels import selectors, services
+    from apps.rewardmodels.models import ModelVersion
+
+    version = ModelVersion.objects.filter(pk=version_id).first()
+    if version is None or not services.version_files_exist(version):
+        return None
+    return write_whole(services.store_dir() / version.path / "scores.jsonl", selectors.score_lines(version, "jsonl"))
 
 
 @shared_task(name="worker.tasks.rewardmodels.evaluate", acks_late=True)
@@ -237,23 +299,6 @@ def evaluate(version_id: int) -> dict | None:
     return metrics
 
 
-@shared_task(name="worker.tasks.rewardmodels.export_scores", acks_late=True)
-def export_scores(version_id: int, path: str) -> int:
-    """Write the version's scores as JSONL (response id, prompt, text, reward, std, steps) to ``path``."""
-    from apps.rewardmodels.selectors import scores_for_export
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(target.suffix + ".partial")
-    count = 0
-    with temporary.open("w", encoding="utf-8") as handle:
-        for row in scores_for_export(version_id):
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    temporary.replace(target)
-    return count
-
-
 @shared_task(name="worker.tasks.rewardmodels.policies")
 def policies() -> dict:
     from apps.rewardmodels import services
@@ -263,4 +308,4 @@ def policies() -> dict:
     return {**swept, "started": [run.pk for run in started]}
 
 
-__all__ = ["train", "rescore", "evaluate", "export_scores", "policies", "settings"]
+__all__ = ["evaluate", "policies", "rescore", "settings", "train"]

@@ -10,7 +10,8 @@
 | ``trl_stepwise`` | ``steps.py`` | current label of a step item (TRL stepwise ``prompt``/``completions``/``labels``) |
 | ``prm800k`` | ``steps.py`` | current label of a step item (PRM800K JSONL, re-importable) |
 
-The majority rule, tie policy and margin are in ``majority.py``; options in ``options.py``. The
+The majority rule, tie policy, margin and the Dawid-Skene alternative are in ``majority.py``; options in
+``options.py``. The
 service that reads the rows and streams the lines is ``apps/datasets/exports.py``.
 """
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ FORMATS: dict[str, ExportFormat] = {f.key: f for f in (
     ExportFormat("labels", "Raw labels", "One row per label, every version, with annotator, rubric scores, shown "
                  "order, active time and version history.", ("current_only",)),
     ExportFormat("trl", "TRL preference", "prompt / chosen / rejected per pair item, by majority of the current "
-                 "labels (or the adjudicated label where a lead recorded one); pairs without a majority are "
-                 "skipped.", ("gold", "margin", "conversational")),
+                 "labels or, as an option, by their Dawid-Skene label (the adjudicated label wins where a lead "
+                 "recorded one); pairs without a majority are skipped.", ("gold", "margin", "conversational",
+                                                                          "aggregate")),
     ExportFormat("ranking_pairs", "Pairs from rankings", "TRL preference rows for every pair of a ranking item's "
                  "responses, by majority of the current labels' ranks (or the adjudicated ranking).",
                  ("gold", "margin", "conversational")),

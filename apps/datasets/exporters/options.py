@@ -7,6 +7,8 @@ FALSE = ("0", "false", "no", "off", "")
 GOLD_CHOICES = ("include", "exclude")
 CONVERSATIONAL_CHOICES = ("auto", "always")
 NEUTRAL_CHOICES = ("project", "false", "true")
+MAJORITY, DAWID_SKENE = "majority", "dawid-skene"
+AGGREGATE_CHOICES = (MAJORITY, DAWID_SKENE)
 
 
 class OptionError(ValueError):
@@ -37,13 +39,15 @@ class ExportOptions:
     ``always`` gives them whatever the prompts (trl, ranking_pairs). ``current_only``: leave out
     superseded label versions (labels, step_labels). ``neutral``: what a neutral (0) step becomes in
     TRL stepwise rows, ``false`` (TRL's own mapping), ``true``, or ``project`` (the project's setting,
-    default)."""
+    default). ``aggregate``: how the trl export picks the chosen side of an item that has no adjudication,
+    ``majority`` of the current labels (default) or the item's ``dawid-skene`` label (``majority.py``)."""
 
     gold: str = "include"
     margin: bool = False
     conversational: str = "auto"
     current_only: bool = False
     neutral: str = "project"
+    aggregate: str = MAJORITY
 
     def neutral_correct(self, project) -> bool:
         """Whether a neutral (0) step is exported as true in TRL stepwise rows."""
@@ -61,12 +65,13 @@ class ExportOptions:
             conversational=_choice(params, "conversational", CONVERSATIONAL_CHOICES),
             current_only=_flag(params, "current_only"),
             neutral=_choice(params, "neutral", NEUTRAL_CHOICES),
+            aggregate=_choice(params, "aggregate", AGGREGATE_CHOICES),
         )
 
     def as_params(self) -> dict[str, str]:
         """The options that differ from the defaults, as query parameters."""
         params = {"gold": self.gold, "margin": "true" if self.margin else "",
                   "conversational": self.conversational, "current_only": "true" if self.current_only else "",
-                  "neutral": self.neutral}
-        defaults = {"gold": "include", "conversational": "auto", "neutral": "project"}
+                  "neutral": self.neutral, "aggregate": self.aggregate}
+        defaults = {"gold": "include", "conversational": "auto", "neutral": "project", "aggregate": MAJORITY}
         return {key: value for key, value in params.items() if value and value != defaults.get(key)}

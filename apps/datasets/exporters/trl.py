@@ -3,8 +3,10 @@
 One row per pair item whose current labels reach a majority (``majority.py``); a pair without one
 (a tie, or votes split evenly) is skipped. An item a lead adjudicated (``quality.Adjudication``) takes
 the adjudicated preference instead of the majority: its side wins, with its strength as the margin
-(an adjudicated tie is skipped like a tie). Gold items count like any other unless the export
-leaves them out; their votes are the annotators' labels, not the gold answer.
+(an adjudicated tie is skipped like a tie). With ``aggregate=dawid-skene`` an item without an adjudication
+takes its Dawid-Skene label instead of the majority (``majority.py``: same tie policy; items whose labels
+changed since it was computed fall back to the majority and are counted). Gold items count like any other
+unless the export leaves them out; their votes are the annotators' labels, not the gold answer.
 
 - Plain (explicit prompt): ``prompt`` is the question's text, ``chosen`` and ``rejected`` the
   response texts.
@@ -22,6 +24,7 @@ from apps.datasets.selectors import ExportItem
 
 from .counts import ExportCounts
 from .majority import FIRST, verdict
+from .options import DAWID_SKENE, MAJORITY
 
 
 def preference_row(messages: list[dict], chosen: str, rejected: str, *, conversational: bool,
@@ -37,13 +40,28 @@ def preference_row(messages: list[dict], chosen: str, rejected: str, *, conversa
     return row
 
 
+def _current_dawid_skene(item: ExportItem, voting: list[dict]) -> str | None:
+    """The item's Dawid-Skene direction, if it was computed from exactly its current voting labels."""
+    ds = item.dawid_skene
+    if not ds or sorted(label["id"] for label in voting) != sorted(ds["label_ids"]):
+        return None
+    return ds["value"]
+
+
 def pair_rows(items: Iterable[ExportItem], *, conversational: bool, margin: bool,
-              counts: ExportCounts) -> Iterator[dict]:
+              counts: ExportCounts, aggregate: str = MAJORITY) -> Iterator[dict]:
     for item in items:
+        voting = [label for label in item.labels if label["preference"] is not None]
+        votes = [label["preference"] for label in voting]
         if item.adjudication and item.adjudication["preference"] is not None:
             result = verdict([item.adjudication["preference"]])  # the lead's decision replaces the majority
+        elif aggregate == DAWID_SKENE:
+            direction = _current_dawid_skene(item, voting)
+            if direction is None:
+                counts.dawid_skene_fallback += 1
+            result = verdict(votes, winner_from=direction)
         else:
-            result = verdict(label["preference"] for label in item.labels if label["preference"] is not None)
+            result = verdict(votes)
         if result.winner is None:
             counts.no_majority += 1
             continue

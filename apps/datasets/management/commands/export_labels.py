@@ -4,14 +4,14 @@ Writes JSON lines to standard output, or to FILE (written beside it first and mo
 when complete, so a failed export never leaves a half file under the name). A summary goes to
 standard error.
 """
-import os
-
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.streaming import write_whole
 from apps.datasets import exporters
 from apps.datasets.exporters import FORMATS
 from apps.datasets.exporters.counts import ExportCounts
 from apps.datasets.exporters.options import (
+    AGGREGATE_CHOICES,
     CONVERSATIONAL_CHOICES,
     GOLD_CHOICES,
     NEUTRAL_CHOICES,
@@ -37,6 +37,9 @@ class Command(BaseCommand):
                             help="message lists when a prompt needs them (auto) or always (trl, ranking_pairs)")
         parser.add_argument("--current-only", action="store_true",
                             help="leave out superseded label versions (labels, step_labels)")
+        parser.add_argument("--aggregate", choices=AGGREGATE_CHOICES, default="majority",
+                            help="trl: the chosen side by majority of the labels, or by each item's Dawid-Skene "
+                                 "label (adjudicated labels win over both)")
         parser.add_argument("--neutral", choices=NEUTRAL_CHOICES, default="project",
                             help="trl_stepwise: neutral (0) steps become false, true, or the project's setting")
 
@@ -48,6 +51,7 @@ class Command(BaseCommand):
             export_options = ExportOptions.from_params({
                 "gold": options["gold"], "margin": options["margin"], "conversational": options["conversational"],
                 "current_only": options["current_only"], "neutral": options["neutral"],
+                "aggregate": options["aggregate"],
             })
         except OptionError as error:
             raise CommandError(str(error)) from None
@@ -60,19 +64,15 @@ class Command(BaseCommand):
             for line in lines:
                 self.stdout.write(line, ending="")
         skipped = f", {counts.no_majority} pairs without a majority skipped" if counts.no_majority else ""
+        if counts.dawid_skene_fallback:
+            skipped += (f", {counts.dawid_skene_fallback} pairs by majority (no Dawid-Skene label for their current "
+                        "labels yet)")
         where = output or "standard output"
         self.stderr.write(f"Exported {counts.rows} {fmt.key} rows of {target.slug} to {where}{skipped}")
 
     @staticmethod
     def _write_file(path: str, lines) -> None:
-        partial = f"{path}.part"
         try:
-            with open(partial, "w", encoding="utf-8") as handle:
-                for line in lines:
-                    handle.write(line)
-            os.replace(partial, path)
+            write_whole(path, lines)
         except OSError as error:
             raise CommandError(f"cannot write {path}: {error.strerror}") from None
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the whole dashboard as JSON")
         parser.add_argument("--refresh", action="store_true", help="compute the heavy statistics now")
         parser.add_argument("--rebuild", action="store_true", help="recompute the live summaries from the labels")
+        parser.add_argument("--window", choices=selectors.TREND_WINDOW_CHOICES, default="auto",
+                            help="the trends' time window (default: the one that suits the labels' time span)")
 
     def handle(self, *args, project, **options):
         target = Project.objects.filter(slug=project).first()
@@ -39,7 +41,7 @@ class Command(BaseCommand):
                 rebuild_summaries(connection, target.pk)
         if options["refresh"]:
             heavy.refresh_snapshot(target)
-        board = selectors.project_dashboard(target)
+        board = selectors.project_dashboard(target, trend_window=options["window"])
         if options["json"]:
             self.stdout.write(json.dumps(board, indent=2, default=str))
             return
