@@ -198,6 +198,24 @@ def test_api_runs_versions_scores_and_policy(api, project_admin, labelled, store
     assert api.get(base + "versions/9/").status_code == 404
 
 
+def test_api_runs_list_counts_the_labels_each_run_used_without_a_query_per_run(api, lead, labelled):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for ids in ([1, 2, 3], [], [4, 5]):
+        TrainingRun.objects.create(project=labelled, kind="outcome", status=RunStatus.FAILED, snapshot_label_ids=ids)
+    api.force_authenticate(lead)
+    url = f"/api/projects/{labelled.slug}/models/runs/"
+    api.get(url)
+    with CaptureQueriesContext(connection) as three:
+        rows = api.get(url).json()["results"]
+    assert [row["labels_used"] for row in rows] == [2, 0, 3]
+    TrainingRun.objects.create(project=labelled, kind="outcome", status=RunStatus.FAILED, snapshot_label_ids=[9])
+    with CaptureQueriesContext(connection) as four:
+        api.get(url)
+    assert len(four.captured_queries) == len(three.captured_queries)
+
+
 def test_api_run_and_version_lists_filter_by_status_kind_and_active(api, lead, labelled, store):
     failed = TrainingRun.objects.create(project=labelled, kind="outcome", status=RunStatus.FAILED)
     v1 = make_version(labelled, store=store)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Func, IntegerField, QuerySet
 
 from apps.core.streaming import chunked
 from apps.datasets.models import Item, Response
@@ -28,10 +28,22 @@ class RunFilters:
     kind: str = ""  # a ModelKind value
 
 
+class JSONArrayLength(Func):
+    """The length of a JSON array column, counted by the database (PostgreSQL jsonb, SQLite json)."""
+
+    function = "jsonb_array_length"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="json_array_length", **extra)
+
+
 def runs_of(project, filters: RunFilters = RunFilters()) -> QuerySet[TrainingRun]:
-    """The project's training runs, newest first, narrowed by ``filters``."""
+    """The project's training runs, newest first, narrowed by ``filters``; ``labels_used`` counted in the
+    query, so that a list does not read every run's label ids."""
     runs = (TrainingRun.objects.filter(project=project).select_related("requested_by", "version")
-            .defer("snapshot_label_ids", "log").order_by("-created_at", "-id"))
+            .defer("snapshot_label_ids", "log").annotate(labels_used=JSONArrayLength("snapshot_label_ids"))
+            .order_by("-created_at", "-id"))
     if filters.status:
         runs = runs.filter(status=filters.status)
     if filters.kind:

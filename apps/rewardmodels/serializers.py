@@ -25,7 +25,8 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         return version.number if version else None
 
     def get_labels_used(self, run) -> int:
-        return len(run.snapshot_label_ids or [])
+        counted = getattr(run, "labels_used", None)  # runs_of counts them in its query
+        return counted if counted is not None else len(run.snapshot_label_ids or [])
 
 
 class TrainingRunDetailSerializer(TrainingRunSerializer):
