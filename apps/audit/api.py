@@ -5,7 +5,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
-from apps.accounts.api import error_responses, paginated
+from apps.accounts.api import PAGE, error_responses, paginated
 
 from . import exports, selectors
 from .serializers import AuditEntrySerializer
@@ -59,7 +59,7 @@ class _Pages(PageNumberPagination):
 
 class AuditListApi(APIView):
     @extend_schema(
-        operation_id="audit_list", tags=["audit"], parameters=[*FILTERS, OpenApiParameter("page", int)],
+        operation_id="audit_list", tags=["audit"], parameters=[*FILTERS, PAGE],
         summary="Audit trail, newest first (site staff: all; project admins: their projects)",
         responses={200: paginated(AuditEntrySerializer, "PaginatedAuditEntryList"), **error_responses(401, 403, 404)},
     )

@@ -6,13 +6,13 @@ services do the work, refusals become 409 with the service's code and message. E
 annotator sends and gets is in the order the responses were shown (see ``serializers``).
 """
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.api import error_responses, paginated, paginated_response
+from apps.accounts.api import PAGE, error_responses, paginated, paginated_response
 from apps.accounts.models import Role
 from apps.accounts.selectors import project_for
 from apps.accounts.serializers import ErrorSerializer
@@ -37,7 +37,6 @@ from .serializers import (
 
 TAG = "labelling"
 DERIVED_FINISH = (FinishReason.FOUND_ERROR, FinishReason.SOLUTION_COMPLETE)
-PAGE = OpenApiParameter("page", int, description="Page number (50 rows a page).")
 REFUSED = OpenApiResponse(
     ErrorSerializer,
     description="Refused; error.code says why: lease_lost (the lease ran out and someone else took the slot, or "
