@@ -31,7 +31,7 @@ class LabelRefused(Exception):
         self.code = code
 
 
-def _pick(project: Project, user, *, gold: bool, now) -> Item | None:
+def _pick(project: Project, user, *, gold: bool, now, wait: bool = False) -> Item | None:
     """The best open item for this annotator, with its prompt, locked; items others hold locked are
     skipped, not waited on.
 
@@ -43,13 +43,14 @@ def _pick(project: Project, user, *, gold: bool, now) -> Item | None:
     annotator's assignments for every candidate; as ``COUNT(…) WHERE annotator = me`` it could pick the
     annotator index with the same effect; as ``IS NULL`` it was estimated so selective that the planner
     sorted every open item instead of walking the index.
-    Hand-written (see ``selectors.from_row``): this runs for every item handed out.
+    Hand-written (see ``selectors.from_row``): this runs for every item handed out. With ``wait`` it waits for
+    a locked candidate instead of skipping it.
     """
     assignments, items = sql_table(Assignment), sql_table(Item)
     lock = ""
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else " FOR UPDATE"
-        lock += " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+        lock += "" if wait or not connection.features.has_select_for_update_skip_locked else " SKIP LOCKED"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {sql_columns(Item, 'i')}, {sql_columns(Prompt, 'p')} FROM {items} i "
@@ -117,6 +118,11 @@ def next_assignment(
     want_gold = project.gold_rate > 0 and random.random() < project.gold_rate
     for _attempt in range(5):
         item = _pick(project, user, gold=want_gold, now=now) or _pick(project, user, gold=not want_gold, now=now)
+        if item is None:
+            # The open items left may only be locked by other annotators' picks this instant (skipped above): wait
+            # for those picks once rather than tell this annotator that nothing is left. Only near the queue's end.
+            item = _pick(project, user, gold=want_gold, now=now, wait=True) or _pick(
+                project, user, gold=not want_gold, now=now, wait=True)
         if item is None:
             return None
         created = _create_assignment(
