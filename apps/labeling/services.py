@@ -118,9 +118,10 @@ def next_assignment(
     want_gold = project.gold_rate > 0 and random.random() < project.gold_rate
     for _attempt in range(5):
         item = _pick(project, user, gold=want_gold, now=now) or _pick(project, user, gold=not want_gold, now=now)
-        if item is None:
+        if item is None and _attempt == 0 and current is None:
             # The open items left may only be locked by other annotators' picks this instant (skipped above): wait
-            # for those picks once rather than tell this annotator that nothing is left. Only near the queue's end.
+            # for those picks once rather than tell this annotator that nothing is left (only near the queue's
+            # end). Only while this transaction holds no lock itself, so that waiting can never close a deadlock.
             item = _pick(project, user, gold=want_gold, now=now, wait=True) or _pick(
                 project, user, gold=not want_gold, now=now, wait=True)
         if item is None:
