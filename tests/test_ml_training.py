@@ -139,3 +139,12 @@ def test_nothing_to_train_is_an_error():
     q = [{"role": "user", "content": "q"}]
     with pytest.raises(ValueError):
         train(cfg(heldout_share=0.0), [PreferencePair(q, "a", "b", target=0.5)])
+
+
+@pytest.mark.parametrize("hardware", [False, True])
+def test_the_log_says_when_bf16_is_emulated_on_this_cpu(monkeypatch, hardware):
+    monkeypatch.setattr("worker.ml.training.cpu_has_native_bf16", lambda: hardware)
+    config = cfg(epochs=1, precision="bf16", device="cpu", max_length=32, batch_size=4)
+    result = train(config, arithmetic_pairs(8, seed=6))
+    assert result.log[0].startswith("outcome model on cpu with bfloat16 autocast")
+    assert ("emulated" in result.log[0]) is not hardware

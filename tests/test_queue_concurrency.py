@@ -5,11 +5,12 @@ These tests commit (``transactional_db``), so every thread sees the others' work
 import json
 import math
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -190,3 +191,69 @@ def test_gold_items_are_mixed_in_at_the_projects_rate():
     # Neither pool ran dry, so the rate was never forced.
     assert Item.objects.filter(project=project, is_gold=True, labels_count__lt=3).exists()
     assert Item.objects.filter(project=project, is_gold=False, labels_count__lt=3).exists()
+
+
+def until_lock_waiters(present: bool, deadline_s=20):
+    """Return once some request of this test database waits on a lock (``present``), or once none does."""
+    deadline = time.monotonic() + deadline_s
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else a transaction sees one snapshot
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            if bool(cursor.fetchone()[0]) is present:
+                return
+
+
+def hold_item_locked(item_id, locked: threading.Event, then=None):
+    """Another annotator's pick in flight: lock the item, and commit (after ``then``) once a request waits on it."""
+    with transaction.atomic():
+        Item.objects.select_for_update().get(pk=item_id)
+        locked.set()
+        until_lock_waiters(present=True)
+        if then is not None:
+            then()
+
+
+def next_while_another_pick_holds(project, user, item, then=None):
+    """next_assignment for ``user`` while another transaction holds ``item`` locked (and runs ``then`` before it
+    commits)."""
+    locked, got = threading.Event(), []
+
+    def ask():
+        locked.wait(10)
+        got.append(next_assignment(project=project, user=user))
+
+    run_together(lambda fn, *args: fn(*args), [(hold_item_locked, item.pk, locked, then), (ask,)])
+    return got[0]
+
+
+def test_an_item_only_held_by_another_pick_is_waited_for_not_reported_as_done():
+    project = make_project(items=1, overlap=2, name="Last item")
+    [_other, me] = make_annotators(project, 2, "last")
+    item = Item.objects.get(project=project)
+    assignment = next_while_another_pick_holds(project, me, item)
+    assert assignment is not None and assignment.item_id == item.pk
+
+
+def test_waiting_for_a_pick_that_takes_the_last_slot_ends_in_done_without_a_deadlock():
+    project = make_project(items=1, overlap=1, name="Last slot")
+    [other, me] = make_annotators(project, 2, "slot")
+    item = Item.objects.get(project=project)
+
+    def take_the_slot():
+        Assignment.objects.create(project=project, item=item, annotator=other, shown_order=[0, 1],
+                                  expires_at=timezone.now() + timedelta(minutes=30))
+
+    assert next_while_another_pick_holds(project, me, item, then=take_the_slot) is None
+    assert list(Assignment.objects.filter(item=item).values_list("annotator", flat=True)) == [other.pk]
+
+
+def test_a_pick_held_past_the_wait_limit_ends_in_done_for_now(monkeypatch):
+    monkeypatch.setattr("apps.labeling.services.PICK_WAIT_TIMEOUT", "50ms")
+    project = make_project(items=1, overlap=2, name="Held long")
+    [_other, me] = make_annotators(project, 2, "held")
+    item = Item.objects.get(project=project)
+    assert next_while_another_pick_holds(project, me, item, then=lambda: until_lock_waiters(present=False)) is None
+    assert not Assignment.objects.filter(item=item).exists()
+    assert next_assignment(project=project, user=me).item_id == item.pk  # once it is let go

@@ -1,17 +1,20 @@
 """Writes for labelling: hand out the next item, take a label, skip, edit a label.
 
 The queue runs on the database: the candidate item is locked with
-``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent annotators never wait on each other, a slot is
+``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent annotators do not wait on each other (but for
+the queue's last items, see ``next_assignment``), a slot is
 held by a live lease (an open assignment not yet expired), and the item's ``labels_count`` is kept
 by a trigger under a check constraint, so no code path can exceed the overlap.
 """
 import json
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from psycopg.errors import LockNotAvailable
 
 from apps.datasets.models import Item, Prompt
 from apps.projects.models import Project
@@ -31,7 +34,21 @@ class LabelRefused(Exception):
         self.code = code
 
 
-def _pick(project: Project, user, *, gold: bool, now, wait: bool = False) -> Item | None:
+def _best_open_item_sql(columns: str, join: str = "") -> str:
+    """The query for the best open item an annotator may take next. Parameters: project id, is_gold,
+    annotator id, the open status, now."""
+    items, assignments = sql_table(Item), sql_table(Assignment)
+    return (
+        f"SELECT {columns} FROM {items} i{join} WHERE i.project_id = %s AND i.is_gold = %s "
+        f"AND i.labels_count < i.overlap "
+        f"AND %s NOT IN (SELECT m.annotator_id FROM {assignments} m WHERE m.item_id = i.id) "
+        f"AND i.labels_count < i.overlap - (SELECT COUNT(*) FROM {assignments} l WHERE l.item_id = i.id "
+        f"AND l.status = %s AND l.expires_at > %s) "
+        f"ORDER BY i.priority DESC, i.id ASC LIMIT 1"
+    )
+
+
+def _pick(project: Project, user, *, gold: bool, now) -> Item | None:
     """The best open item for this annotator, with its prompt, locked; items others hold locked are
     skipped, not waited on.
 
@@ -43,31 +60,31 @@ def _pick(project: Project, user, *, gold: bool, now, wait: bool = False) -> Ite
     annotator's assignments for every candidate; as ``COUNT(…) WHERE annotator = me`` it could pick the
     annotator index with the same effect; as ``IS NULL`` it was estimated so selective that the planner
     sorted every open item instead of walking the index.
-    Hand-written (see ``selectors.from_row``): this runs for every item handed out. With ``wait`` it waits for
-    a locked candidate instead of skipping it.
+    Hand-written (see ``selectors.from_row``): this runs for every item handed out.
     """
-    assignments, items = sql_table(Assignment), sql_table(Item)
     lock = ""
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else " FOR UPDATE"
-        lock += "" if wait or not connection.features.has_select_for_update_skip_locked else " SKIP LOCKED"
+        lock += " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    columns = f"{sql_columns(Item, 'i')}, {sql_columns(Prompt, 'p')}"
+    join = f" JOIN {sql_table(Prompt)} p ON p.id = i.prompt_id"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {sql_columns(Item, 'i')}, {sql_columns(Prompt, 'p')} FROM {items} i "
-            f"JOIN {sql_table(Prompt)} p ON p.id = i.prompt_id "
-            f"WHERE i.project_id = %s AND i.is_gold = %s AND i.labels_count < i.overlap "
-            f"AND %s NOT IN (SELECT m.annotator_id FROM {assignments} m WHERE m.item_id = i.id) "
-            f"AND i.labels_count < i.overlap - (SELECT COUNT(*) FROM {assignments} l WHERE l.item_id = i.id "
-            f"AND l.status = %s AND l.expires_at > %s) "
-            f"ORDER BY i.priority DESC, i.id ASC LIMIT 1{lock}",
-            [project.pk, gold, user.pk, AssignmentStatus.OPEN, now],
-        )
+        cursor.execute(_best_open_item_sql(columns, join) + lock,
+                       [project.pk, gold, user.pk, AssignmentStatus.OPEN, now])
         row = cursor.fetchone()
     if row is None:
         return None
     item, end = from_row(Item, row)
     item.prompt = from_row(Prompt, row, end)[0]
     return item
+
+
+def _locked_candidate(project: Project, user, *, gold: bool, now) -> int | None:
+    """The item ``_pick`` would take were no other pick holding it locked (a plain read ignores row locks)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_best_open_item_sql("i.id"), [project.pk, gold, user.pk, AssignmentStatus.OPEN, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _response_count(item: Item) -> int:
@@ -88,7 +105,19 @@ def _room_for(item: Item, user, now) -> bool:
     return item.labels_count + others < item.overlap
 
 
-@transaction.atomic
+# How often, and how long each time, a request waits for other annotators' picks that hold the only items left.
+PICK_WAITS = 3
+PICK_WAIT_TIMEOUT = "5s"
+
+
+@dataclass(frozen=True)
+class _TryAgain:
+    """Picks found nothing free, yet this item is open to the annotator: another pick holds it locked this instant
+    (``item_id`` None: picks kept losing races for last slots)."""
+
+    item_id: int | None
+
+
 def next_assignment(
     *, project: Project, user, open_assignment: Assignment | None = None, none_open: bool = False
 ) -> Assignment | None:
@@ -97,7 +126,27 @@ def next_assignment(
     ``open_assignment`` lets a caller that already loaded it save the lookup; ``none_open`` says the caller
     knows there is none (it just closed the annotator's only one: one open assignment per project is a
     constraint). Should one have been opened meanwhile, the insert below finds it.
+
+    Picks skip items that other annotators' picks hold locked, so when those are the only ones left (near the
+    queue's end), the answer would be "nothing left" while an item may still have a slot for this annotator.
+    Then it tries again in a new transaction that first waits for that item's lock. Holding no other lock while it
+    waits, it can never close a deadlock. Inside a caller's transaction, which may hold locks, it does not wait.
     """
+    result = _next_assignment(project, user, open_assignment=open_assignment, none_open=none_open)
+    for _ in range(PICK_WAITS):
+        if not isinstance(result, _TryAgain) or connection.in_atomic_block:
+            break
+        try:
+            result = _next_assignment(project, user, wait_for=result.item_id)
+        except OperationalError as error:
+            if not isinstance(error.__cause__, LockNotAvailable):
+                raise
+            return None  # a long write (a bulk reprioritisation) holds it: nothing for now
+    return result if isinstance(result, Assignment) else None
+
+
+@transaction.atomic
+def _next_assignment(project: Project, user, *, open_assignment=None, none_open=False, wait_for=None):
     now = timezone.now()
     lease = timedelta(minutes=project.lease_minutes)
     current = None if none_open else open_assignment or selectors.open_assignment(project, user)
@@ -114,18 +163,17 @@ def next_assignment(
             return current
         current.status, current.finished_at = AssignmentStatus.EXPIRED, now
         current.save(update_fields=["status", "finished_at"])
+    elif wait_for is not None:
+        _wait_for_lock(wait_for)  # the first lock this transaction takes
+        now = timezone.now()
 
     want_gold = project.gold_rate > 0 and random.random() < project.gold_rate
     for _attempt in range(5):
         item = _pick(project, user, gold=want_gold, now=now) or _pick(project, user, gold=not want_gold, now=now)
-        if item is None and _attempt == 0 and current is None:
-            # The open items left may only be locked by other annotators' picks this instant (skipped above): wait
-            # for those picks once rather than tell this annotator that nothing is left (only near the queue's
-            # end). Only while this transaction holds no lock itself, so that waiting can never close a deadlock.
-            item = _pick(project, user, gold=want_gold, now=now, wait=True) or _pick(
-                project, user, gold=not want_gold, now=now, wait=True)
         if item is None:
-            return None
+            held = (_locked_candidate(project, user, gold=want_gold, now=now)
+                    or _locked_candidate(project, user, gold=not want_gold, now=now))
+            return None if held is None else _TryAgain(held)
         created = _create_assignment(
             project=project, item=item, user=user, shown_order=_shown_order(project, _response_count(item)),
             now=now, expires_at=now + lease,
@@ -137,7 +185,14 @@ def next_assignment(
         if mine is not None:
             return mine
         # Else the item's last slot was leased by a pick that committed while ours ran: pick again.
-    return None
+    return _TryAgain(None)
+
+
+def _wait_for_lock(item_id: int) -> None:
+    """Wait, at most PICK_WAIT_TIMEOUT, until whoever holds this item locked commits; then hold it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [PICK_WAIT_TIMEOUT])
+        cursor.execute(f"SELECT id FROM {sql_table(Item)} WHERE id = %s FOR UPDATE", [item_id])
 
 
 def _create_assignment(*, project, item, user, shown_order, now, expires_at) -> Assignment | None:

@@ -22,7 +22,7 @@ from .data import PreferencePair, StepExample, split_by_group
 from .encoding import Encoded, encode_responses, encode_step_prefix, step_marker_ids, step_window, tokenize_steps
 from .evaluation import evaluate_outcome, evaluate_process, map_step_label
 from .losses import IGNORE, bradley_terry_loss, step_loss
-from .modeling import autocast_context, build_model, load_tokenizer, pad_batch, pick_device
+from .modeling import autocast_context, build_model, cpu_has_native_bf16, load_tokenizer, pad_batch, pick_device
 from .scoring import Scorer
 
 __all__ = ["Progress", "Cancelled", "TrainResult", "train", "prepare_pairs"]
@@ -186,6 +186,8 @@ def train(
     tokenizer = load_tokenizer(config.base_model)
     device, dtype = pick_device(config.device, config.precision)
     precision = f" with {str(dtype).replace('torch.', '')} autocast" if dtype else " fp32"
+    if device.type == "cpu" and dtype is torch.bfloat16 and not cpu_has_native_bf16():
+        precision += " (emulated: this CPU has no bf16 hardware, fp32 would be faster)"
     note(f"{config.kind} model on {device.type}{precision}; "
          f"{len(train_ex)} train / {len(held_ex)} held-out examples "
          f"({len(train_groups)} / {len(held_groups)} prompts)")
